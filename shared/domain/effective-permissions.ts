@@ -68,24 +68,23 @@ export class PermissionSet {
   }
 }
 
-export class UnknownCustomRoleError extends Error {
-  constructor(readonly roleKey: string) {
-    super(`custom role "${roleKey}" does not exist`);
-  }
-}
-
 /** A custom role is one policy: its base permissions' statements together with its own. */
 function customRolePolicy(role: CustomRole, self: string | null): CompiledPolicy {
   const base = role.basePermissions === 'reader' ? builtInPolicy('reader', self) : [];
   return new CompiledPolicy([...base, ...role.policy]);
 }
 
+/**
+ * The union of custom roles. A role that no longer exists (deleted in a race with its last
+ * assignment) grants nothing: failing closed, never open.
+ */
 function customRoleSet(keys: readonly string[], roles: ReadonlyMap<string, CustomRole>, self: string | null) {
   return new PermissionSet(
-    keys.map((key) => {
+    keys.flatMap((key) => {
       const role = roles.get(key);
-      if (role === undefined) throw new UnknownCustomRoleError(key);
-      return { label: `custom role "${key}"`, policy: customRolePolicy(role, self) };
+      return role === undefined
+        ? []
+        : [{ label: `custom role "${key}"`, policy: customRolePolicy(role, self) }];
     }),
   );
 }
@@ -193,4 +192,36 @@ export function rankRuleViolation(holder: TokenHolder, scope: TokenScope): strin
     case 'inline':
       return null;
   }
+}
+
+/**
+ * A token cannot hand out more than it has itself, even when its member could: a token whose scope
+ * is narrower than its member may create (or rescope to) only a built-in role no higher than its
+ * own, some of its own custom roles, or its own inline policy. Without this a reader token of an
+ * admin could mint an admin token. Returns the reason for refusing, or null.
+ */
+export function callerTokenViolation(
+  callerScope: TokenScope,
+  holder: TokenHolder,
+  scope: TokenScope,
+): string | null {
+  if (callerScope.kind === 'role') {
+    // An admin token is as strong as an owner's token can be: no token holds the owner role.
+    const memberRank = Math.min(roleRank(holder.role), roleRank('admin'));
+    const asStrongAsMember =
+      holder.customRoles.length === 0
+        ? roleRank(callerScope.role) >= memberRank
+        : callerScope.role === 'admin';
+    if (asStrongAsMember) return null;
+    if (scope.kind === 'role' && roleRank(scope.role) <= roleRank(callerScope.role)) return null;
+    return `a token with role "${callerScope.role}" can only give a token a built-in role no higher than its own`;
+  }
+  if (callerScope.kind === 'customRoles') {
+    const own = callerScope.roleKeys;
+    if (scope.kind === 'customRoles' && scope.roleKeys.every((key) => own.includes(key))) return null;
+    return 'a token scoped by custom roles can only give a token some of its own custom roles';
+  }
+  if (scope.kind === 'inline' && JSON.stringify(scope.policy) === JSON.stringify(callerScope.policy))
+    return null;
+  return 'a token scoped by an inline policy can only give a token that same policy';
 }

@@ -8,7 +8,6 @@ import {
   rankRuleViolation,
   scopePermissions,
   type TokenScope,
-  UnknownCustomRoleError,
 } from '../../shared/domain/effective-permissions.js';
 import { parseResource, resources } from '../../shared/domain/resource.js';
 
@@ -135,8 +134,11 @@ describe('the effective decision', () => {
     expect(perms.allows('viewAccessToken', parseResource('member/m1:token/t1'))).toBe(true);
   });
 
-  it('an unknown custom role is an error, not a silent deny', () => {
-    expect(() => memberPermissions(member('reader', ['ghost']), roles)).toThrow(UnknownCustomRoleError);
+  it('a custom role that no longer exists grants nothing (fail closed)', () => {
+    const perms = memberPermissions(member('admin', ['ghost']), roles);
+    expect(perms.allows('viewProject', resources.project('web'))).toBe(false);
+    const withFlipper = memberPermissions(member('admin', ['ghost', 'flag-flipper']), roles);
+    expect(withFlipper.allows('updateOn', prodFlag)).toBe(true);
   });
 });
 

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
+import { ROUTES, type Route } from '../../shared/http/routes.js';
+import { authorizer, FUNCTIONS } from './functions.js';
+
+export interface GatewayRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface GatewayResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+}
+
+const API_ID = 'local';
+const REGION = 'local';
+const ACCOUNT = '000000000000';
+
+const compiled: CompiledRoute[] = ROUTES.map((route) => {
+  const params: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), params };
+});
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** Whether an IAM policy document from the authorizer allows this method ARN (Allow, no Deny). */
+function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  const matches = (resource: string | string[]) =>
+    [resource].flat().some((r) =>
+      new RegExp(
+        `^${r
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(methodArn),
+    );
+  const statements = result.policyDocument.Statement as { Effect: string; Resource?: string | string[] }[];
+  if (statements.some((s) => s.Effect === 'Deny' && s.Resource && matches(s.Resource))) return false;
+  return statements.some((s) => s.Effect === 'Allow' && s.Resource && matches(s.Resource));
+}
+
+/**
+ * What API Gateway (REST) does in front of the handlers, locally: match the route table, run the
+ * REQUEST authorizer on the Authorization header with a result cache keyed on that header (the
+ * configured TTL, and a flush), build the proxy event, invoke the handler, map its result back.
+ * A failing authorizer lets nothing through.
+ */
+export class LocalGateway {
+  private readonly cache = new Map<string, { expires: number; result: APIGatewayAuthorizerResult }>();
+  readonly stage: string;
+  /** How many times the authorizer actually ran (cache misses), for tests and benchmarks. */
+  authorizerInvocations = 0;
+
+  constructor(private readonly options: { cacheTtlSeconds: number; stage?: string }) {
+    this.stage = options.stage ?? 'local';
+  }
+
+  /** FlushStageAuthorizersCache, locally. */
+  flushAuthorizerCache(): void {
+    this.cache.clear();
+  }
+
+  private async authorize(identity: string, methodArn: string, request: GatewayRequest, requestId: string) {
+    const now = Date.now();
+    const cached = this.cache.get(identity);
+    if (cached !== undefined && cached.expires > now) return cached.result;
+    const event: APIGatewayRequestAuthorizerEvent = {
+      type: 'REQUEST',
+      methodArn,
+      resource: request.path,
+      path: request.path,
+      httpMethod: request.method,
+      headers: { ...(request.headers ?? {}), Authorization: identity },
+      multiValueHeaders: null,
+      pathParameters: null,
+      queryStringParameters: (request.query as Record<string, string>) ?? null,
+      multiValueQueryStringParameters: null,
+      stageVariables: null,
+      requestContext: { requestId, stage: this.stage } as APIGatewayRequestAuthorizerEvent['requestContext'],
+    };
+    this.authorizerInvocations++;
+    const result = await authorizer(event);
+    if (this.options.cacheTtlSeconds > 0)
+      this.cache.set(identity, { expires: now + this.options.cacheTtlSeconds * 1000, result });
+    return result;
+  }
+
+  async handle(request: GatewayRequest): Promise<GatewayResponse> {
+    const requestId = randomUUID();
+    const respond = (r: {
+      statusCode: number;
+      headers?: Record<string, unknown>;
+      body: string;
+    }): GatewayResponse => ({
+      status: r.statusCode,
+      headers: { 'x-request-id': requestId, ...(r.headers as Record<string, string>) },
+      body: r.body,
+    });
+    const candidates = compiled.filter((c) => c.pattern.test(request.path));
+    if (candidates.length === 0)
+      return respond(errorBody('not_found', `No route for ${request.path}`, requestId));
+    const match = candidates.find((c) => c.route.method === request.method);
+    if (match === undefined) {
+      return respond(
+        errorBody('method_not_allowed', `${request.method} is not allowed on ${request.path}`, requestId),
+      );
+    }
+    const values = match.pattern.exec(request.path)?.slice(1) ?? [];
+    const pathParameters = Object.fromEntries(
+      match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+    );
+    const headers = lowerCaseKeys(request.headers ?? {});
+    const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${this.stage}/${request.method}${request.path}`;
+
+    let authorizerContext: Record<string, string> | undefined;
+    if (!match.route.public) {
+      const identity = headers.authorization;
+      if (identity === undefined || identity === '')
+        return respond(errorBody('unauthorized', 'Invalid access token', requestId));
+      try {
+        const result = await this.authorize(identity, methodArn, request, requestId);
+        if (!policyAllows(result, methodArn)) {
+          return respond(errorBody('forbidden', 'The token may not call this API', requestId));
+        }
+        authorizerContext = {
+          ...(result.context as Record<string, string>),
+          principalId: result.principalId,
+        };
+      } catch (error) {
+        if ((error as Error).message === 'Unauthorized')
+          return respond(errorBody('unauthorized', 'Invalid access token', requestId));
+        const failure = errorResponse(error, requestId);
+        return respond(
+          failure.statusCode === 503
+            ? failure
+            : errorBody('service_unavailable', 'The authorizer failed; retry later', requestId),
+        );
+      }
+    }
+
+    const event: APIGatewayProxyEvent = {
+      resource: match.route.path,
+      path: request.path,
+      httpMethod: request.method,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      queryStringParameters:
+        request.query && Object.keys(request.query).length > 0 ? { ...request.query } : null,
+      multiValueQueryStringParameters:
+        request.query && Object.keys(request.query).length > 0
+          ? Object.fromEntries(Object.entries(request.query).map(([k, v]) => [k, [v]]))
+          : null,
+      pathParameters: match.params.length > 0 ? pathParameters : null,
+      stageVariables: null,
+      body: request.body ?? null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: ACCOUNT,
+        apiId: API_ID,
+        authorizer: authorizerContext ?? null,
+        httpMethod: request.method,
+        identity: { sourceIp: '127.0.0.1' } as APIGatewayProxyEvent['requestContext']['identity'],
+        path: `/${this.stage}${request.path}`,
+        protocol: 'HTTP/1.1',
+        requestId,
+        requestTimeEpoch: Date.now(),
+        resourceId: 'local',
+        resourcePath: match.route.path,
+        stage: this.stage,
+      },
+    };
+    try {
+      const result = await FUNCTIONS[match.route.function](
+        event,
+        lambdaContext(match.route.function, requestId),
+      );
+      return respond({ statusCode: result.statusCode, headers: result.headers ?? {}, body: result.body });
+    } catch (error) {
+      return respond(errorResponse(error, requestId));
+    }
+  }
+}

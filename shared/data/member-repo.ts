@@ -1,0 +1,163 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config/config.js';
+import type { BuiltInRole } from '../domain/built-in-roles.js';
+import { dynamo } from './clients.js';
+import { keys, ttlOf } from './keys.js';
+import { queryAll, withoutKeys } from './query.js';
+import { type TransactItem, transact, versionGuard } from './transact.js';
+
+export interface MemberRecord {
+  readonly accountId: string;
+  readonly memberId: string;
+  readonly email: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly role: BuiltInRole;
+  readonly customRoles: readonly string[];
+  readonly creationDate: number;
+  readonly lastSeen?: number;
+  /** SHA-256 of the member's pending invitation code, until it is accepted. */
+  readonly inviteHash?: string;
+  readonly version: number;
+}
+
+export interface InviteRecord {
+  readonly accountId: string;
+  readonly memberId: string;
+  readonly expiresAt: number;
+}
+
+export interface NewMember {
+  readonly member: MemberRecord;
+  readonly invite?: { readonly hash: string; readonly expiresAt: number };
+}
+
+const table = () => config.tables.members();
+
+const memberItem = (member: MemberRecord) => ({
+  ...keys.member(member.accountId, member.memberId),
+  type: 'member',
+  ...member,
+});
+
+export const memberRepo = {
+  async get(accountId: string, memberId: string, consistent = false): Promise<MemberRecord | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: keys.member(accountId, memberId),
+        ConsistentRead: consistent,
+      }),
+    );
+    return Item === undefined ? undefined : withoutKeys<MemberRecord>(Item);
+  },
+
+  async list(accountId: string): Promise<MemberRecord[]> {
+    const items = await queryAll<Record<string, unknown>>({
+      TableName: table(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.accountPartition(accountId), ':prefix': 'MEMBER#' },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => withoutKeys<MemberRecord>(item))
+      .sort((a, b) => a.creationDate - b.creationDate);
+  },
+
+  async anyWithCustomRole(accountId: string, roleKey: string): Promise<boolean> {
+    const members = await this.list(accountId);
+    return members.some((m) => m.customRoles.includes(roleKey));
+  },
+
+  /** The writes that create a member: the member, its email item (one member per email), its invitation. */
+  newMemberItems({ member, invite }: NewMember): TransactItem[] {
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: table(),
+          Item: memberItem(member),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: table(),
+          Item: { ...keys.email(member.accountId, member.email), type: 'email', memberId: member.memberId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    if (invite) {
+      const record: InviteRecord = {
+        accountId: member.accountId,
+        memberId: member.memberId,
+        expiresAt: invite.expiresAt,
+      };
+      items.push({
+        Put: {
+          TableName: table(),
+          Item: { ...keys.invite(invite.hash), type: 'invite', ...record, ttl: ttlOf(invite.expiresAt) },
+        },
+      });
+    }
+    return items;
+  },
+
+  /** Members with their email items and invitations, in one transaction. */
+  async createMany(members: readonly NewMember[]): Promise<void> {
+    await transact(
+      'a member with this email already exists',
+      members.flatMap((m) => this.newMemberItems(m)),
+    );
+  },
+
+  /** Writes changed members if each is still as it was read, all or none. */
+  async update(changes: readonly { before: MemberRecord; after: MemberRecord }[]): Promise<void> {
+    await transact(
+      'the member was changed by another request; read it again and retry',
+      changes.map(({ before, after }) => ({
+        Put: { TableName: table(), Item: memberItem(after), ...versionGuard(before.version) },
+      })),
+    );
+  },
+
+  async delete(member: MemberRecord): Promise<void> {
+    await transact('the member was changed or removed by another request', [
+      {
+        Delete: {
+          TableName: table(),
+          Key: keys.member(member.accountId, member.memberId),
+          ...versionGuard(member.version),
+        },
+      },
+      { Delete: { TableName: table(), Key: keys.email(member.accountId, member.email) } },
+      ...(member.inviteHash ? [{ Delete: { TableName: table(), Key: keys.invite(member.inviteHash) } }] : []),
+    ]);
+  },
+
+  async getInvite(hash: string): Promise<InviteRecord | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: keys.invite(hash), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : withoutKeys<InviteRecord>(Item);
+  },
+
+  /**
+   * The writes that use up an invitation, to go in the same transaction as the member's first
+   * token: the invitation is deleted only if it is still there (single use), and the member is
+   * marked accepted only if unchanged.
+   */
+  consumeInviteItems(hash: string, member: MemberRecord): TransactItem[] {
+    const { inviteHash: _used, ...accepted } = member;
+    return [
+      { Delete: { TableName: table(), Key: keys.invite(hash), ConditionExpression: 'attribute_exists(pk)' } },
+      {
+        Put: {
+          TableName: table(),
+          Item: memberItem({ ...accepted, version: member.version + 1 }),
+          ...versionGuard(member.version),
+        },
+      },
+    ];
+  },
+};

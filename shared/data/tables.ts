@@ -1,0 +1,54 @@
+/**
+ * The table definitions, shared by the CDK stateful stack and the local stack so the two cannot
+ * drift. Every table has a string partition key `pk` and sort key `sk`.
+ *
+ * - members: `ACCT#<a>`/`MEMBER#<id>` (a member), `ACCT#<a>`/`EMAIL#<email>` (email uniqueness and
+ *   lookup by email), `INVITE#<sha256>`/`INVITE` (a pending invitation, found by its code's hash).
+ * - tokens: `ACCT#<a>`/`TOKEN#<id>` (a token; GSI byMember on `ACCT#<a>#MEMBER#<m>` for a member's
+ *   personal tokens), `HASH#<sha256>`/`HASH` (a secret's hash: the authorizer's one strongly
+ *   consistent GetItem, no GSI on the hot path).
+ * - roles: `ACCT#<a>`/`ROLE#<key>`.
+ * - resources: `ACCT#<a>`/`ACCOUNT`, `ACCT#<a>`/`PROJ#<p>`, `ACCT#<a>`/`FLAG#<p>#<f>`.
+ * Streams (new and old images) on members, tokens and roles drive revocation; `ttl` (epoch
+ * seconds) expires tokens, secrets past their grace, and invitations.
+ */
+export type TableId = 'members' | 'tokens' | 'roles' | 'resources';
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export interface TableDefinition {
+  readonly id: TableId;
+  readonly partitionKey: 'pk';
+  readonly sortKey: 'sk';
+  readonly indexes: readonly IndexDefinition[];
+  readonly stream: boolean;
+  readonly ttlAttribute?: 'ttl';
+}
+
+export const BY_MEMBER_INDEX = 'byMember';
+
+export const TABLES: readonly TableDefinition[] = [
+  { id: 'members', partitionKey: 'pk', sortKey: 'sk', indexes: [], stream: true, ttlAttribute: 'ttl' },
+  {
+    id: 'tokens',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [{ name: BY_MEMBER_INDEX, partitionKey: 'memberKey', sortKey: 'sk' }],
+    stream: true,
+    ttlAttribute: 'ttl',
+  },
+  { id: 'roles', partitionKey: 'pk', sortKey: 'sk', indexes: [], stream: true },
+  { id: 'resources', partitionKey: 'pk', sortKey: 'sk', indexes: [], stream: false },
+];
+
+/** The environment variable that names each table to the functions. */
+export const TABLE_ENV: Record<TableId, string> = {
+  members: 'MEMBERS_TABLE',
+  tokens: 'TOKENS_TABLE',
+  roles: 'ROLES_TABLE',
+  resources: 'RESOURCES_TABLE',
+};

@@ -1,0 +1,216 @@
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config/config.js';
+import type { TokenScope } from '../domain/effective-permissions.js';
+import { dynamo } from './clients.js';
+import { keys, ttlOf } from './keys.js';
+import { queryAll, withoutKeys } from './query.js';
+import { BY_MEMBER_INDEX } from './tables.js';
+import { type TransactItem, transact, versionGuard } from './transact.js';
+
+export interface TokenRecord {
+  readonly accountId: string;
+  readonly tokenId: string;
+  /** The owner of a personal token; the creator of a service token. */
+  readonly memberId: string;
+  readonly serviceToken: boolean;
+  readonly name: string;
+  readonly description?: string;
+  readonly scope: TokenScope;
+  readonly creationDate: number;
+  readonly lastModified: number;
+  readonly lastUsed?: number;
+  readonly expiresAt?: number;
+  /** The last four characters of the current secret, the only part ever shown again. */
+  readonly last4: string;
+  /** SHA-256 of the current secret. */
+  readonly hash: string;
+  /** SHA-256 of the secret replaced by the last reset, valid until previousHashExpiresAt. */
+  readonly previousHash?: string;
+  readonly previousHashExpiresAt?: number;
+  readonly version: number;
+}
+
+/** The item the authorizer finds a presented secret by. */
+export interface HashRecord {
+  readonly accountId: string;
+  readonly tokenId: string;
+  readonly memberId: string;
+  readonly serviceToken: boolean;
+  /** Set on a secret kept for a grace period after a reset. */
+  readonly expiresAt?: number;
+}
+
+const table = () => config.tables.tokens();
+
+function tokenItem(token: TokenRecord) {
+  return {
+    ...keys.token(token.accountId, token.tokenId),
+    type: 'token',
+    // Only personal tokens are in the byMember index: a member's removal revokes those alone.
+    ...(token.serviceToken ? {} : { memberKey: keys.memberTokens(token.accountId, token.memberId) }),
+    ...(token.expiresAt !== undefined ? { ttl: ttlOf(token.expiresAt) } : {}),
+    ...token,
+  };
+}
+
+function hashItem(token: TokenRecord, hash: string, expiresAt?: number) {
+  const until = [expiresAt, token.expiresAt].filter((t): t is number => t !== undefined);
+  const record: HashRecord = {
+    accountId: token.accountId,
+    tokenId: token.tokenId,
+    memberId: token.memberId,
+    serviceToken: token.serviceToken,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+  };
+  return {
+    ...keys.hash(hash),
+    type: 'hash',
+    ...record,
+    ...(until.length > 0 ? { ttl: ttlOf(Math.min(...until)) } : {}),
+  };
+}
+
+function hashesOf(token: TokenRecord): string[] {
+  return [token.hash, ...(token.previousHash !== undefined ? [token.previousHash] : [])];
+}
+
+export const tokenRepo = {
+  async get(accountId: string, tokenId: string, consistent = false): Promise<TokenRecord | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: keys.token(accountId, tokenId), ConsistentRead: consistent }),
+    );
+    return Item === undefined ? undefined : withoutKeys<TokenRecord>(Item);
+  },
+
+  async getHash(hash: string): Promise<HashRecord | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: keys.hash(hash), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : withoutKeys<HashRecord>(Item);
+  },
+
+  async listByAccount(accountId: string): Promise<TokenRecord[]> {
+    const items = await queryAll<Record<string, unknown>>({
+      TableName: table(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.accountPartition(accountId), ':prefix': 'TOKEN#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => withoutKeys<TokenRecord>(item));
+  },
+
+  /** A member's personal tokens, from the byMember index (eventually consistent). */
+  async listByMember(accountId: string, memberId: string): Promise<TokenRecord[]> {
+    const items = await queryAll<Record<string, unknown>>({
+      TableName: table(),
+      IndexName: BY_MEMBER_INDEX,
+      KeyConditionExpression: 'memberKey = :m',
+      ExpressionAttributeValues: { ':m': keys.memberTokens(accountId, memberId) },
+    });
+    return items.map((item) => withoutKeys<TokenRecord>(item));
+  },
+
+  async anyWithCustomRole(accountId: string, roleKey: string): Promise<boolean> {
+    const tokens = await this.listByAccount(accountId);
+    return tokens.some((t) => t.scope.kind === 'customRoles' && t.scope.roleKeys.includes(roleKey));
+  },
+
+  /** A new token and its hash item, in one transaction (with `alongside`, e.g. an invitation used up). */
+  async create(token: TokenRecord, alongside: TransactItem[] = []): Promise<void> {
+    await transact('a token with this id already exists, or the invitation was used', [
+      ...alongside,
+      {
+        Put: { TableName: table(), Item: tokenItem(token), ConditionExpression: 'attribute_not_exists(pk)' },
+      },
+      {
+        Put: {
+          TableName: table(),
+          Item: hashItem(token, token.hash),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+  },
+
+  /** Writes a changed token if it is still as `before` was read; hash items follow its expiry. */
+  async update(before: TokenRecord, after: TokenRecord): Promise<void> {
+    const items: TransactItem[] = [
+      { Put: { TableName: table(), Item: tokenItem(after), ...versionGuard(before.version) } },
+    ];
+    if (before.expiresAt !== after.expiresAt) {
+      items.push({ Put: { TableName: table(), Item: hashItem(after, after.hash) } });
+      if (after.previousHash !== undefined) {
+        items.push({
+          Put: { TableName: table(), Item: hashItem(after, after.previousHash, after.previousHashExpiresAt) },
+        });
+      }
+    }
+    await transact('the token was changed by another request; read it again and retry', items);
+  },
+
+  /**
+   * A reset: the token now answers to a new secret; the old one is kept until `graceUntil` (or
+   * deleted at once when null), and a secret still in grace from an earlier reset is dropped.
+   */
+  async replaceSecret(before: TokenRecord, after: TokenRecord): Promise<void> {
+    const items: TransactItem[] = [
+      { Put: { TableName: table(), Item: tokenItem(after), ...versionGuard(before.version) } },
+      {
+        Put: {
+          TableName: table(),
+          Item: hashItem(after, after.hash),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+    if (after.previousHash !== undefined) {
+      items.push({
+        Put: { TableName: table(), Item: hashItem(after, after.previousHash, after.previousHashExpiresAt) },
+      });
+    }
+    const kept = new Set(hashesOf(after));
+    for (const hash of hashesOf(before)) {
+      if (!kept.has(hash)) items.push({ Delete: { TableName: table(), Key: keys.hash(hash) } });
+    }
+    await transact('the token was changed by another request; read it again and retry', items);
+  },
+
+  /** Deletes a token and every hash item of it, if it is still at `expectedVersion`. */
+  async delete(token: TokenRecord, expectedVersion = token.version): Promise<void> {
+    await transact('the token was changed or deleted by another request', [
+      {
+        Delete: {
+          TableName: table(),
+          Key: keys.token(token.accountId, token.tokenId),
+          ...versionGuard(expectedVersion),
+        },
+      },
+      ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+    ]);
+  },
+
+  /** Drops a secret whose grace has passed (idempotent). */
+  async deleteHash(hash: string): Promise<void> {
+    await dynamo().send(new DeleteCommand({ TableName: table(), Key: keys.hash(hash) }));
+  },
+
+  /** Records use at most once per interval; never bumps the version, never fails a request. */
+  async touchLastUsed(accountId: string, tokenId: string, now: number, intervalMs: number): Promise<boolean> {
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: keys.token(accountId, tokenId),
+          UpdateExpression: 'SET lastUsed = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(lastUsed) OR lastUsed < :threshold)',
+          ExpressionAttributeValues: { ':now': now, ':threshold': now - intervalMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  },
+};

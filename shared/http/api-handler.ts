@@ -1,0 +1,162 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { ConditionFailedError } from '../data/errors.js';
+import { type Principal, principalFromContext } from '../services/principal.js';
+import { ApiError, type ErrorCode, invalid, methodNotAllowed, STATUS, unauthorized } from './errors.js';
+import { logger } from './logger.js';
+
+export interface ApiRequest {
+  readonly principal: Principal;
+  readonly body: unknown;
+  readonly path: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly requestId: string;
+}
+
+export type PublicRequest = Omit<ApiRequest, 'principal'>;
+
+export interface ApiResult {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
+export type PublicRouteHandler = (request: PublicRequest) => Promise<ApiResult>;
+
+export const ok = (body: unknown, status = 200): ApiResult => ({ status, body });
+export const noContent = (): ApiResult => ({ status: 204 });
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export function errorBody(code: ErrorCode, message: string, requestId: string): APIGatewayProxyResult {
+  return {
+    statusCode: STATUS[code],
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ code, message, id: requestId }),
+  };
+}
+
+/** Faults that mean DynamoDB (or the network to it) is down: 503, and nothing was let through. */
+function isUnavailable(error: unknown): boolean {
+  const e = error as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: { code?: string };
+  };
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'];
+  return (
+    network.includes(e.code ?? '') ||
+    network.includes(e.cause?.code ?? '') ||
+    e.name === 'TimeoutError' ||
+    e.name === 'ServiceUnavailable' ||
+    e.name === 'ProvisionedThroughputExceededException' ||
+    e.name === 'RequestLimitExceeded' ||
+    (e.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
+/** The one place errors become HTTP: known errors keep their code; anything else hides its internals. */
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof ApiError) return errorBody(error.code, error.message, requestId);
+  if (error instanceof ConditionFailedError) return errorBody('conflict', error.message, requestId);
+  if (isUnavailable(error)) {
+    logger.error('dependency unavailable', { requestId, error: error as Error });
+    return errorBody('service_unavailable', 'The service is temporarily unavailable; retry later', requestId);
+  }
+  logger.error('unhandled error', { requestId, error: error as Error });
+  return errorBody('internal_server_error', 'Internal server error', requestId);
+}
+
+function parseBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // middy's JSON body parser answers this with 415; the contract says 400.
+    throw invalid('the request body is not valid JSON');
+  }
+}
+
+const routeKey = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
+
+/**
+ * Middy middleware that turns any error into the contract's error body; registered last, so it
+ * sees what every other middleware threw.
+ */
+const errorMapper = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    request.response = errorResponse(
+      request.error,
+      request.event.requestContext?.requestId ?? request.context.awsRequestId,
+    );
+  },
+});
+
+const requestLogger = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  before: async (request) => {
+    logger.resetKeys();
+    logger.appendKeys({ requestId: request.event.requestContext?.requestId, route: routeKey(request.event) });
+  },
+  after: async (request) => {
+    logger.info('request', { status: request.response?.statusCode });
+  },
+});
+
+function toResult(result: ApiResult): APIGatewayProxyResult {
+  if (result.body === undefined) return { statusCode: result.status, headers: {}, body: '' };
+  return { statusCode: result.status, headers: JSON_HEADERS, body: JSON.stringify(result.body) };
+}
+
+type Routes<H> = Readonly<Record<string, H>>;
+
+/**
+ * A Lambda for several routes of one resource: middy chain (logging, error mapping), JSON body,
+ * principal from the authorizer context, dispatch on `METHOD /resource/{path}`.
+ */
+export function apiHandler(routes: Routes<RouteHandler>) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(requestLogger())
+    .use(errorMapper())
+    .handler(async (event) => {
+      const route = routes[routeKey(event)];
+      if (route === undefined)
+        throw methodNotAllowed(`${event.httpMethod} is not supported on ${event.path}`);
+      // Fail closed: a request that reached a handler without the authorizer's context is refused.
+      const principal = principalFromContext(event.requestContext?.authorizer);
+      if (principal === null) throw unauthorized();
+      logger.appendKeys({
+        accountId: principal.accountId,
+        tokenId: principal.tokenId,
+        memberId: principal.memberId,
+      });
+      const result = await route({
+        principal,
+        body: parseBody(event),
+        path: (event.pathParameters ?? {}) as Record<string, string>,
+        query: (event.queryStringParameters ?? {}) as Record<string, string>,
+        requestId: event.requestContext.requestId,
+      });
+      return toResult(result);
+    });
+}
+
+/** The same chain for routes that take no credentials (accepting an invitation). */
+export function publicApiHandler(routes: Routes<PublicRouteHandler>) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(requestLogger())
+    .use(errorMapper())
+    .handler(async (event) => {
+      const route = routes[routeKey(event)];
+      if (route === undefined)
+        throw methodNotAllowed(`${event.httpMethod} is not supported on ${event.path}`);
+      const result = await route({
+        body: parseBody(event),
+        path: (event.pathParameters ?? {}) as Record<string, string>,
+        query: (event.queryStringParameters ?? {}) as Record<string, string>,
+        requestId: event.requestContext.requestId,
+      });
+      return toResult(result);
+    });
+}

@@ -1,0 +1,47 @@
+/**
+ * The one set of error classes. Services throw them; `error-handler.ts` maps them to HTTP in one
+ * place. Anything else that is thrown is a fault: a generic 500 (or 503 when DynamoDB is down).
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'rate_limited'
+  | 'internal_server_error'
+  | 'service_unavailable';
+
+export const STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  rate_limited: 429,
+  internal_server_error: 500,
+  service_unavailable: 503,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export const invalid = (message: string) => new ApiError('invalid_request', message);
+export const unauthorized = (message = 'Invalid access token') => new ApiError('unauthorized', message);
+export const forbidden = (message: string) => new ApiError('forbidden', message);
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+export const conflict = (message: string) => new ApiError('conflict', message);
+export const methodNotAllowed = (message: string) => new ApiError('method_not_allowed', message);

@@ -1,0 +1,66 @@
+/**
+ * The one route table: the CDK REST API and the local gateway are both built from it, so the two
+ * cannot drift. `action` is what the handler checks (documentation and the OpenAPI summary); the
+ * authorizer allows the whole stage and each handler checks its own action and resource.
+ */
+export type FunctionName = 'tokens' | 'members' | 'invitations' | 'roles' | 'resources' | 'identity';
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly function: FunctionName;
+  readonly action: string;
+  /** No credentials: the authorizer does not run. */
+  readonly public?: boolean;
+}
+
+export const API_BASE = '/api/v2';
+
+const r = (
+  method: Route['method'],
+  path: string,
+  fn: FunctionName,
+  action: string,
+  isPublic = false,
+): Route => ({
+  method,
+  path: `${API_BASE}${path}`,
+  function: fn,
+  action,
+  ...(isPublic ? { public: true } : {}),
+});
+
+export const ROUTES: readonly Route[] = [
+  r('GET', '/tokens', 'tokens', 'viewAccessToken'),
+  r('POST', '/tokens', 'tokens', 'createAccessToken'),
+  r('GET', '/tokens/{id}', 'tokens', 'viewAccessToken'),
+  r('PATCH', '/tokens/{id}', 'tokens', 'updateAccessToken*'),
+  r('DELETE', '/tokens/{id}', 'tokens', 'deleteAccessToken'),
+  r('POST', '/tokens/{id}/reset', 'tokens', 'resetAccessToken'),
+  r('POST', '/tokens/{id}/clone', 'tokens', 'createAccessToken'),
+  r('GET', '/members', 'members', 'viewMember'),
+  r('POST', '/members', 'members', 'createMember'),
+  r('GET', '/members/{id}', 'members', 'viewMember'),
+  r('PATCH', '/members/{id}', 'members', 'updateRole, updateCustomRole'),
+  r('DELETE', '/members/{id}', 'members', 'deleteMember'),
+  r('POST', '/invitations/accept', 'invitations', 'none (the invitation code is the credential)', true),
+  r('GET', '/roles', 'roles', 'viewRole'),
+  r('POST', '/roles', 'roles', 'createRole'),
+  r('GET', '/roles/{key}', 'roles', 'viewRole'),
+  r('PATCH', '/roles/{key}', 'roles', 'updateName, updateDescription, updatePolicy, updateBasePermissions'),
+  r('DELETE', '/roles/{key}', 'roles', 'deleteRole'),
+  r('GET', '/projects', 'resources', 'viewProject'),
+  r('POST', '/projects', 'resources', 'createProject'),
+  r('GET', '/projects/{projectKey}', 'resources', 'viewProject'),
+  r('DELETE', '/projects/{projectKey}', 'resources', 'deleteProject'),
+  r('GET', '/flags/{projectKey}', 'resources', 'viewFlag'),
+  r('POST', '/flags/{projectKey}', 'resources', 'createFlag'),
+  r('GET', '/flags/{projectKey}/{flagKey}', 'resources', 'viewFlag'),
+  r('PATCH', '/flags/{projectKey}/{flagKey}', 'resources', 'updateOn, updateName, updateDescription'),
+  r('DELETE', '/flags/{projectKey}/{flagKey}', 'resources', 'deleteFlag'),
+  r('GET', '/caller-identity', 'identity', 'none (any valid token)'),
+  r('POST', '/caller-identity/check', 'identity', 'none (any valid token)'),
+];
+
+/** `GET /api/v2/tokens/{id}`: the key a handler dispatches on (API Gateway's `resource`). */
+export const routeKeyOf = (route: Route) => `${route.method} ${route.path}`;

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { policySchema } from '../domain/policy.js';
+import { descriptionSchema, keySchema, nameSchema } from './common.js';
+
+const basePermissions = z.enum(['reader', 'no_access']);
+
+export const createRoleSchema = z.strictObject({
+  key: keySchema,
+  name: nameSchema,
+  description: descriptionSchema.optional(),
+  policy: policySchema,
+  basePermissions: basePermissions.optional(),
+});
+
+export const editableRoleSchema = z.object({
+  name: nameSchema,
+  description: descriptionSchema.optional(),
+  policy: policySchema,
+  basePermissions,
+});

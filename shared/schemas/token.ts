@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { TOKEN_ROLES } from '../domain/built-in-roles.js';
+import type { TokenScope } from '../domain/effective-permissions.js';
+import { type Policy, policySchema } from '../domain/policy.js';
+import { descriptionSchema, keySchema, nameSchema } from './common.js';
+
+const scopeFields = {
+  role: z.enum(TOKEN_ROLES).optional(),
+  customRoleIds: z.array(keySchema).max(50).optional(),
+  inlineRole: policySchema.optional(),
+};
+
+interface ScopeFields {
+  role?: (typeof TOKEN_ROLES)[number];
+  customRoleIds?: string[];
+  inlineRole?: Policy;
+}
+
+/** The scope a body names: exactly one of `role`, non-empty `customRoleIds`, non-empty `inlineRole`. */
+export function scopeOf(fields: ScopeFields): TokenScope | string {
+  const given = [
+    fields.role !== undefined ? 'role' : null,
+    fields.customRoleIds !== undefined && fields.customRoleIds.length > 0 ? 'customRoleIds' : null,
+    fields.inlineRole !== undefined && fields.inlineRole.length > 0 ? 'inlineRole' : null,
+  ].filter((f) => f !== null);
+  if (given.length !== 1) {
+    return given.length === 0
+      ? 'a scope is required: exactly one of "role", "customRoleIds" or "inlineRole"'
+      : `exactly one scope is allowed, got ${given.map((g) => `"${g}"`).join(' and ')}`;
+  }
+  if (fields.role !== undefined) return { kind: 'role', role: fields.role };
+  if (fields.customRoleIds !== undefined && fields.customRoleIds.length > 0)
+    return { kind: 'customRoles', roleKeys: [...new Set(fields.customRoleIds)] };
+  return { kind: 'inline', policy: fields.inlineRole ?? [] };
+}
+
+export const createTokenSchema = z.strictObject({
+  name: nameSchema,
+  description: descriptionSchema.optional(),
+  ...scopeFields,
+  serviceToken: z.boolean().optional(),
+  expiresAt: z.number().int().positive().optional(),
+});
+
+/** The writable fields of a token's representation after a PATCH. */
+export const editableTokenSchema = z.object({
+  name: nameSchema,
+  description: descriptionSchema.optional(),
+  ...scopeFields,
+  expiresAt: z.number().int().positive().nullable().optional(),
+});
+
+export const cloneTokenSchema = z.strictObject({
+  name: nameSchema,
+  description: descriptionSchema.optional(),
+});
+
+export const listTokensQuerySchema = z.object({
+  showAll: z.enum(['true', 'false'], { message: 'must be "true" or "false"' }).optional(),
+});
+
+export const resetQuerySchema = z.object({
+  expiry: z.coerce
+    .number({ message: 'must be epoch milliseconds' })
+    .int('must be epoch milliseconds')
+    .min(0)
+    .optional(),
+});

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { BUILT_IN_ROLES, type BuiltInRole } from '../domain/built-in-roles.js';
+import {
+  type CustomRole,
+  EffectivePermissions,
+  memberPermissions,
+  scopePermissions,
+  type TokenScope,
+} from '../domain/effective-permissions.js';
+import { policySchema } from '../domain/policy.js';
+
+/** Who is calling: the verified token, its member as they are now, and what the two allow together. */
+export interface Principal {
+  readonly accountId: string;
+  readonly tokenId: string;
+  readonly tokenName: string;
+  readonly serviceToken: boolean;
+  /** The token's owner (personal) or creator (service). */
+  readonly memberId: string;
+  /** The member as read on this call; null for a service token (its scope alone decides). */
+  readonly member: {
+    readonly role: BuiltInRole;
+    readonly customRoles: readonly string[];
+    readonly email: string;
+    readonly isOwner: boolean;
+  } | null;
+  readonly scope: TokenScope;
+  /** Definitions of the custom roles that the scope and the member refer to. */
+  readonly roles: ReadonlyMap<string, CustomRole>;
+  readonly permissions: EffectivePermissions;
+}
+
+export type PrincipalData = Omit<Principal, 'permissions'>;
+
+export function buildPrincipal(data: PrincipalData): Principal {
+  const member =
+    data.member === null ? null : memberPermissions({ memberId: data.memberId, ...data.member }, data.roles);
+  const scope = scopePermissions(data.scope, data.serviceToken ? null : data.memberId, data.roles);
+  return { ...data, permissions: new EffectivePermissions(scope, member) };
+}
+
+/**
+ * API Gateway passes an authorizer's context to the handlers as strings, numbers or booleans only,
+ * so structured parts travel as JSON strings. The answer is cached and reused for every route, so
+ * it holds who the caller is and what they may do, never which route they called.
+ */
+export type AuthorizerContext = Record<string, string>;
+
+export function toAuthorizerContext(data: PrincipalData): AuthorizerContext {
+  return {
+    accountId: data.accountId,
+    tokenId: data.tokenId,
+    tokenName: data.tokenName,
+    serviceToken: String(data.serviceToken),
+    memberId: data.memberId,
+    member: JSON.stringify(data.member),
+    scope: JSON.stringify(data.scope),
+    roles: JSON.stringify([...data.roles.values()]),
+  };
+}
+
+const scopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('role'), role: z.enum(['reader', 'writer', 'admin']) }),
+  z.object({ kind: z.literal('customRoles'), roleKeys: z.array(z.string()) }),
+  z.object({ kind: z.literal('inline'), policy: policySchema }),
+]);
+
+const contextSchema = z.object({
+  accountId: z.string().min(1),
+  tokenId: z.string().min(1),
+  tokenName: z.string(),
+  serviceToken: z.enum(['true', 'false']),
+  memberId: z.string().min(1),
+  member: z.string(),
+  scope: z.string(),
+  roles: z.string(),
+});
+
+const memberSchema = z
+  .object({
+    role: z.enum(BUILT_IN_ROLES),
+    customRoles: z.array(z.string()),
+    email: z.string(),
+    isOwner: z.boolean(),
+  })
+  .nullable();
+
+const rolesSchema = z.array(
+  z.object({ key: z.string(), policy: policySchema, basePermissions: z.enum(['reader', 'no_access']) }),
+);
+
+/** Rebuilds the principal from the context; null when the context is missing or not ours. */
+export function principalFromContext(context: unknown): Principal | null {
+  const parsed = contextSchema.safeParse(context);
+  if (!parsed.success) return null;
+  try {
+    const c = parsed.data;
+    const roles = rolesSchema.parse(JSON.parse(c.roles));
+    return buildPrincipal({
+      accountId: c.accountId,
+      tokenId: c.tokenId,
+      tokenName: c.tokenName,
+      serviceToken: c.serviceToken === 'true',
+      memberId: c.memberId,
+      member: memberSchema.parse(JSON.parse(c.member)),
+      scope: scopeSchema.parse(JSON.parse(c.scope)),
+      roles: new Map(roles.map((r) => [r.key, r])),
+    });
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,93 @@
+import { config } from '../config/config.js';
+import { memberRepo } from '../data/member-repo.js';
+import { roleRepo } from '../data/role-repo.js';
+import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
+import type { CustomRole } from '../domain/effective-permissions.js';
+import { hashSecret, secretsEqual, tokenFromAuthorizationHeader } from '../domain/token-format.js';
+import type { PrincipalData } from './principal.js';
+
+/**
+ * Expected denials are values, faults are exceptions: every way a presented token can be invalid
+ * is a code (for logs and metrics), and all of them become the same 401 at the edge.
+ */
+export type VerifyFailure =
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'REVOKED'
+  | 'EXPIRED'
+  | 'SECRET_EXPIRED'
+  | 'MEMBER_REMOVED';
+
+export type VerifyResult =
+  | { readonly ok: true; readonly principal: PrincipalData; readonly lastUsedWrite?: Promise<unknown> }
+  | { readonly ok: false; readonly code: VerifyFailure };
+
+function presentedSecretIsCurrent(token: TokenRecord, hash: string, now: number): boolean {
+  if (secretsEqual(token.hash, hash)) return true;
+  return (
+    token.previousHash !== undefined &&
+    token.previousHashExpiresAt !== undefined &&
+    token.previousHashExpiresAt > now &&
+    secretsEqual(token.previousHash, hash)
+  );
+}
+
+/**
+ * Checks a presented Authorization header. Cheap checks first: format and checksum (no read for a
+ * malformed token); then one strongly consistent GetItem of the secret's hash; then the token and
+ * its member, read together and strongly consistent, so a removed member's tokens fail at once;
+ * a third round trip only when custom roles are involved.
+ */
+export async function verifyToken(
+  authorization: string | undefined | null,
+  now = Date.now(),
+): Promise<VerifyResult> {
+  const secret = tokenFromAuthorizationHeader(authorization);
+  if (secret === null) return { ok: false, code: 'MALFORMED' };
+  const hash = hashSecret(secret);
+  const entry = await tokenRepo.getHash(hash);
+  if (entry === undefined) return { ok: false, code: 'NOT_FOUND' };
+  if (entry.expiresAt !== undefined && entry.expiresAt <= now) return { ok: false, code: 'SECRET_EXPIRED' };
+
+  const [token, member] = await Promise.all([
+    tokenRepo.get(entry.accountId, entry.tokenId, true),
+    entry.serviceToken ? Promise.resolve(undefined) : memberRepo.get(entry.accountId, entry.memberId, true),
+  ]);
+  if (token === undefined || !presentedSecretIsCurrent(token, hash, now))
+    return { ok: false, code: 'REVOKED' };
+  if (token.expiresAt !== undefined && token.expiresAt <= now) return { ok: false, code: 'EXPIRED' };
+  if (!token.serviceToken && member === undefined) return { ok: false, code: 'MEMBER_REMOVED' };
+
+  const roleKeys = [
+    ...(token.scope.kind === 'customRoles' ? token.scope.roleKeys : []),
+    ...(member?.customRoles ?? []),
+  ];
+  const roles = new Map<string, CustomRole>();
+  if (roleKeys.length > 0) {
+    for (const role of await roleRepo.getMany(token.accountId, roleKeys)) {
+      roles.set(role.key, { key: role.key, policy: role.policy, basePermissions: role.basePermissions });
+    }
+  }
+  const isOwner = member?.role === 'owner';
+  const principal: PrincipalData = {
+    accountId: token.accountId,
+    tokenId: token.tokenId,
+    tokenName: token.name,
+    serviceToken: token.serviceToken,
+    memberId: token.memberId,
+    member:
+      member === undefined
+        ? null
+        : { role: member.role, customRoles: member.customRoles, email: member.email, isOwner },
+    scope: token.scope,
+    roles,
+  };
+  return { ok: true, principal, lastUsedWrite: recordUse(token, now) };
+}
+
+/** `lastUsed` at most once a minute per token; a failed write never fails the request. */
+function recordUse(token: TokenRecord, now: number): Promise<unknown> | undefined {
+  const interval = config.lastUsedIntervalMs();
+  if (token.lastUsed !== undefined && token.lastUsed > now - interval) return undefined;
+  return tokenRepo.touchLastUsed(token.accountId, token.tokenId, now, interval).catch(() => false);
+}

@@ -1,0 +1,3 @@
+import { useTestEnvironment } from './env.js';
+
+useTestEnvironment();
