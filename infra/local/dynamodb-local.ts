@@ -97,14 +97,23 @@ export async function startDynamoLocal(
       reject(error.code === 'ENOENT' ? new JavaMissingError() : error),
     );
   });
+  // Java outlives a node process that dies without stopping it; at least every normal exit takes it along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
-  await Promise.race([waitUntilListening(endpoint, child, 30_000, () => output), spawnError]);
+  try {
+    await Promise.race([waitUntilListening(endpoint, child, 30_000, () => output), spawnError]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     endpoint,
     port,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LocalGateway } from '../../infra/local/gateway.js';
+import { type GatewayRequest, type GatewayResponse, LocalGateway } from '../../infra/local/gateway.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
 
 export interface Reply<T = any> {
@@ -7,15 +7,38 @@ export interface Reply<T = any> {
   readonly body: T;
 }
 
+type Transport = (request: GatewayRequest) => Promise<GatewayResponse>;
+
+/** Over a real socket, to a running local stack, as any HTTP client would. */
+export function httpTransport(baseUrl: string): Transport {
+  return async (request) => {
+    const url = new URL(request.path, baseUrl);
+    for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
+    const response = await fetch(url, {
+      method: request.method,
+      headers: request.headers as Record<string, string>,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+    });
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+    };
+  };
+}
+
 /**
- * Calls the API as an integration does: through the local gateway (route table, authorizer,
- * Lambda proxy events, the real handlers) on DynamoDB Local, without an HTTP socket.
+ * Calls the API as an integration does. By default through the local gateway in process (route
+ * table, authorizer, Lambda proxy events, the real handlers) on DynamoDB Local; with a transport,
+ * over HTTP to a running local stack.
  */
 export class Api {
   readonly gateway: LocalGateway;
+  private readonly transport: Transport;
 
-  constructor(cacheTtlSeconds = 0) {
+  constructor(cacheTtlSeconds = 0, transport?: Transport) {
     this.gateway = new LocalGateway({ cacheTtlSeconds });
+    this.transport = transport ?? ((request) => this.gateway.handle(request));
   }
 
   async call<T = any>(
@@ -24,7 +47,7 @@ export class Api {
     path: string,
     options: { body?: unknown; rawBody?: string; query?: Record<string, string> } = {},
   ): Promise<Reply<T>> {
-    const response = await this.gateway.handle({
+    const response = await this.transport({
       method,
       path: `/api/v2${path}`,
       query: options.query ?? {},

@@ -7,6 +7,7 @@ export function useTestEnvironment(): void {
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     AWS_REGION: 'us-east-1',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...tableEnvironment(localTableNames(inject('tablePrefix'))),
   });
 }

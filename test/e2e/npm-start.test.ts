@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/dynamodb-local.js';
+
+// A newcomer's path: `npm start` prints the owner token, which then works with curl-like calls.
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  // The whole process group, as Ctrl-C would: npm, tsx, node and DynamoDB Local.
+  try {
+    if (child?.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+});
+
+function waitFor(output: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const match = output().match(pattern);
+      if (match) {
+        clearInterval(timer);
+        resolve(match);
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output()}`));
+      }
+    }, 100);
+  });
+}
+
+describe('npm start', () => {
+  it('prints the owner token once, serves the API, and stops cleanly on SIGINT', async () => {
+    const port = await freePort();
+    let output = '';
+    child = spawn('npm', ['start', '--', '--in-memory'], {
+      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (d) => {
+      output += d;
+    });
+    child.stderr?.on('data', (d) => {
+      output += d;
+    });
+    const [, token] = await waitFor(() => output, /Owner token: (atk_\S+)/, 60_000);
+    await waitFor(() => output, /Serving the API/, 10_000);
+    const reply = await fetch(`http://localhost:${port}/api/v2/caller-identity`, {
+      headers: { Authorization: token! },
+    });
+    expect(reply.status).toBe(200);
+    expect(((await reply.json()) as { tokenKind: string }).tokenKind).toBe('personal');
+    expect(output.match(/Owner token:/g)).toHaveLength(1);
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child?.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    // Ctrl-C signals the terminal's foreground process group, not just npm.
+    process.kill(-child.pid!, 'SIGINT');
+    // npm itself ends by the signal, as it does on Ctrl-C; the stack below it shuts down cleanly.
+    const { code, signal } = await exited;
+    expect(code === 0 || signal === 'SIGINT').toBe(true);
+    await waitFor(() => output, /Stopped\./, 10_000);
+    expect(output).not.toMatch(/\n\s+at /);
+  }, 90_000);
+
+  it('a busy port is a one-line explanation, not a stack trace', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    const result = await runStart({ PORT: String(port) }, ['--in-memory']);
+    blocker.close();
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`Port ${port} is already in use`);
+    expect(result.output).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('a missing Java is a one-line explanation', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'nojava-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const result = await runStart({ PATH: bin, PORT: String(await freePort()) }, ['--in-memory']);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('Java was not found');
+    expect(result.output).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('a corrupt data folder is a one-line explanation of what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corrupt-'));
+    writeFileSync(join(dir, 'shared-local-instance.db'), randomBytes(8192));
+    const result = await runStart({ LOCAL_DATA_DIR: dir, PORT: String(await freePort()) }, []);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`could not use its data in ${dir}/`);
+    expect(result.output).toContain('--in-memory');
+    expect(result.output).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
+
+/** Runs the `npm start` entry directly (node + tsx), to see how it fails. */
+function runStart(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    let output = '';
+    const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const run = spawn(process.execPath, [tsx, 'infra/local/start.ts', ...args], {
+      env: { ...process.env, ...env },
+    });
+    run.stdout.on('data', (d) => {
+      output += d;
+    });
+    run.stderr.on('data', (d) => {
+      output += d;
+    });
+    run.on('exit', (code) => resolve({ code, output }));
+  });
+}
