@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { dynamo } from './clients.js';
@@ -30,14 +30,14 @@ export interface TokenRecord {
   readonly version: number;
 }
 
-/** The item the authorizer finds a presented secret by. */
-export interface HashRecord {
-  readonly accountId: string;
-  readonly tokenId: string;
-  readonly memberId: string;
-  readonly serviceToken: boolean;
+/**
+ * The item the authorizer finds a presented secret by: a full copy of the token, written in the
+ * same transaction as the token item every time the token changes, so one strongly consistent
+ * GetItem gives the authorizer the token, and its second and last round trip is the member.
+ */
+export interface HashRecord extends TokenRecord {
   /** Set on a secret kept for a grace period after a reset. */
-  readonly expiresAt?: number;
+  readonly secretExpiresAt?: number;
 }
 
 const table = () => config.tables.tokens();
@@ -53,15 +53,9 @@ function tokenItem(token: TokenRecord) {
   };
 }
 
-function hashItem(token: TokenRecord, hash: string, expiresAt?: number) {
-  const until = [expiresAt, token.expiresAt].filter((t): t is number => t !== undefined);
-  const record: HashRecord = {
-    accountId: token.accountId,
-    tokenId: token.tokenId,
-    memberId: token.memberId,
-    serviceToken: token.serviceToken,
-    ...(expiresAt !== undefined ? { expiresAt } : {}),
-  };
+function hashItem(token: TokenRecord, hash: string, secretExpiresAt?: number) {
+  const until = [secretExpiresAt, token.expiresAt].filter((t): t is number => t !== undefined);
+  const record: HashRecord = { ...token, ...(secretExpiresAt !== undefined ? { secretExpiresAt } : {}) };
   return {
     ...keys.hash(hash),
     type: 'hash',
@@ -70,9 +64,30 @@ function hashItem(token: TokenRecord, hash: string, expiresAt?: number) {
   };
 }
 
+/** Puts of every hash item of a token, each carrying the token's current copy. */
+function hashPuts(token: TokenRecord, currentIsNew = false): TransactItem[] {
+  const puts: TransactItem[] = [
+    {
+      Put: {
+        TableName: table(),
+        Item: hashItem(token, token.hash),
+        ...(currentIsNew ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+      },
+    },
+  ];
+  if (token.previousHash !== undefined) {
+    puts.push({
+      Put: { TableName: table(), Item: hashItem(token, token.previousHash, token.previousHashExpiresAt) },
+    });
+  }
+  return puts;
+}
+
 function hashesOf(token: TokenRecord): string[] {
   return [token.hash, ...(token.previousHash !== undefined ? [token.previousHash] : [])];
 }
+
+const CHANGED = 'the token was changed by another request; read it again and retry';
 
 export const tokenRepo = {
   async get(accountId: string, tokenId: string, consistent = false): Promise<TokenRecord | undefined> {
@@ -82,6 +97,7 @@ export const tokenRepo = {
     return Item === undefined ? undefined : withoutKeys<TokenRecord>(Item);
   },
 
+  /** The authorizer's first read: the token, found by its secret's hash (strongly consistent). */
   async getHash(hash: string): Promise<HashRecord | undefined> {
     const { Item } = await dynamo().send(
       new GetCommand({ TableName: table(), Key: keys.hash(hash), ConsistentRead: true }),
@@ -122,57 +138,33 @@ export const tokenRepo = {
       {
         Put: { TableName: table(), Item: tokenItem(token), ConditionExpression: 'attribute_not_exists(pk)' },
       },
-      {
-        Put: {
-          TableName: table(),
-          Item: hashItem(token, token.hash),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      ...hashPuts(token, true),
     ]);
   },
 
-  /** Writes a changed token if it is still as `before` was read; hash items follow its expiry. */
+  /** Writes a changed token, and the copies in its hash items, if it is still as `before` was read. */
   async update(before: TokenRecord, after: TokenRecord): Promise<void> {
-    const items: TransactItem[] = [
+    await transact(CHANGED, [
       { Put: { TableName: table(), Item: tokenItem(after), ...versionGuard(before.version) } },
-    ];
-    if (before.expiresAt !== after.expiresAt) {
-      items.push({ Put: { TableName: table(), Item: hashItem(after, after.hash) } });
-      if (after.previousHash !== undefined) {
-        items.push({
-          Put: { TableName: table(), Item: hashItem(after, after.previousHash, after.previousHashExpiresAt) },
-        });
-      }
-    }
-    await transact('the token was changed by another request; read it again and retry', items);
+      ...hashPuts(after),
+    ]);
   },
 
   /**
-   * A reset: the token now answers to a new secret; the old one is kept until `graceUntil` (or
-   * deleted at once when null), and a secret still in grace from an earlier reset is dropped.
+   * A reset: the token now answers to a new secret; the old one is kept until
+   * `previousHashExpiresAt` (or deleted at once), and a secret still in grace from an earlier
+   * reset is dropped.
    */
   async replaceSecret(before: TokenRecord, after: TokenRecord): Promise<void> {
     const items: TransactItem[] = [
       { Put: { TableName: table(), Item: tokenItem(after), ...versionGuard(before.version) } },
-      {
-        Put: {
-          TableName: table(),
-          Item: hashItem(after, after.hash),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      ...hashPuts(after, true),
     ];
-    if (after.previousHash !== undefined) {
-      items.push({
-        Put: { TableName: table(), Item: hashItem(after, after.previousHash, after.previousHashExpiresAt) },
-      });
-    }
     const kept = new Set(hashesOf(after));
     for (const hash of hashesOf(before)) {
       if (!kept.has(hash)) items.push({ Delete: { TableName: table(), Key: keys.hash(hash) } });
     }
-    await transact('the token was changed by another request; read it again and retry', items);
+    await transact(CHANGED, items);
   },
 
   /** Deletes a token and every hash item of it, if it is still at `expectedVersion`. */
@@ -194,22 +186,41 @@ export const tokenRepo = {
     await dynamo().send(new DeleteCommand({ TableName: table(), Key: keys.hash(hash) }));
   },
 
-  /** Records use at most once per interval; never bumps the version, never fails a request. */
-  async touchLastUsed(accountId: string, tokenId: string, now: number, intervalMs: number): Promise<boolean> {
+  /**
+   * Records use at most once per interval, on the token and on the hash item the authorizer reads
+   * (so that it knows not to write again); never bumps the version.
+   */
+  async touchLastUsed(
+    token: TokenRecord,
+    presentedHash: string,
+    now: number,
+    intervalMs: number,
+  ): Promise<boolean> {
     try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: keys.token(accountId, tokenId),
-          UpdateExpression: 'SET lastUsed = :now',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(lastUsed) OR lastUsed < :threshold)',
-          ExpressionAttributeValues: { ':now': now, ':threshold': now - intervalMs },
-        }),
-      );
+      await transact('recently recorded', [
+        {
+          Update: {
+            TableName: table(),
+            Key: keys.token(token.accountId, token.tokenId),
+            UpdateExpression: 'SET lastUsed = :now',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(lastUsed) OR lastUsed < :threshold)',
+            ExpressionAttributeValues: { ':now': now, ':threshold': now - intervalMs },
+          },
+        },
+        {
+          Update: {
+            TableName: table(),
+            Key: keys.hash(presentedHash),
+            UpdateExpression: 'SET lastUsed = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': now },
+          },
+        },
+      ]);
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if ((error as Error).name === 'ConditionFailedError') return false;
       throw error;
     }
   },

@@ -34,9 +34,9 @@ function presentedSecretIsCurrent(token: TokenRecord, hash: string, now: number)
 
 /**
  * Checks a presented Authorization header. Cheap checks first: format and checksum (no read for a
- * malformed token); then one strongly consistent GetItem of the secret's hash; then the token and
- * its member, read together and strongly consistent, so a removed member's tokens fail at once;
- * a third round trip only when custom roles are involved.
+ * malformed token); then one strongly consistent GetItem of the secret's hash item, which carries
+ * the token; then the member, strongly consistent, so a removed member's tokens fail at once; a
+ * third round trip only when custom roles are involved.
  */
 export async function verifyToken(
   authorization: string | undefined | null,
@@ -45,17 +45,14 @@ export async function verifyToken(
   const secret = tokenFromAuthorizationHeader(authorization);
   if (secret === null) return { ok: false, code: 'MALFORMED' };
   const hash = hashSecret(secret);
-  const entry = await tokenRepo.getHash(hash);
-  if (entry === undefined) return { ok: false, code: 'NOT_FOUND' };
-  if (entry.expiresAt !== undefined && entry.expiresAt <= now) return { ok: false, code: 'SECRET_EXPIRED' };
-
-  const [token, member] = await Promise.all([
-    tokenRepo.get(entry.accountId, entry.tokenId, true),
-    entry.serviceToken ? Promise.resolve(undefined) : memberRepo.get(entry.accountId, entry.memberId, true),
-  ]);
-  if (token === undefined || !presentedSecretIsCurrent(token, hash, now))
-    return { ok: false, code: 'REVOKED' };
+  const token = await tokenRepo.getHash(hash);
+  if (token === undefined) return { ok: false, code: 'NOT_FOUND' };
+  if (token.secretExpiresAt !== undefined && token.secretExpiresAt <= now)
+    return { ok: false, code: 'SECRET_EXPIRED' };
+  if (!presentedSecretIsCurrent(token, hash, now)) return { ok: false, code: 'REVOKED' };
   if (token.expiresAt !== undefined && token.expiresAt <= now) return { ok: false, code: 'EXPIRED' };
+
+  const member = token.serviceToken ? undefined : await memberRepo.get(token.accountId, token.memberId, true);
   if (!token.serviceToken && member === undefined) return { ok: false, code: 'MEMBER_REMOVED' };
 
   const roleKeys = [
@@ -68,7 +65,6 @@ export async function verifyToken(
       roles.set(role.key, { key: role.key, policy: role.policy, basePermissions: role.basePermissions });
     }
   }
-  const isOwner = member?.role === 'owner';
   const principal: PrincipalData = {
     accountId: token.accountId,
     tokenId: token.tokenId,
@@ -78,16 +74,21 @@ export async function verifyToken(
     member:
       member === undefined
         ? null
-        : { role: member.role, customRoles: member.customRoles, email: member.email, isOwner },
+        : {
+            role: member.role,
+            customRoles: member.customRoles,
+            email: member.email,
+            isOwner: member.role === 'owner',
+          },
     scope: token.scope,
     roles,
   };
-  return { ok: true, principal, lastUsedWrite: recordUse(token, now) };
+  return { ok: true, principal, lastUsedWrite: recordUse(token, hash, now) };
 }
 
 /** `lastUsed` at most once a minute per token; a failed write never fails the request. */
-function recordUse(token: TokenRecord, now: number): Promise<unknown> | undefined {
+function recordUse(token: TokenRecord, hash: string, now: number): Promise<unknown> | undefined {
   const interval = config.lastUsedIntervalMs();
   if (token.lastUsed !== undefined && token.lastUsed > now - interval) return undefined;
-  return tokenRepo.touchLastUsed(token.accountId, token.tokenId, now, interval).catch(() => false);
+  return tokenRepo.touchLastUsed(token, hash, now, interval).catch(() => false);
 }

@@ -1,0 +1,121 @@
+/**
+ * Authorizer benchmark, in one run against DynamoDB Local (in memory): the median and p99 of a
+ * bare strongly consistent GetItem, of an uncached authorizer decision, and their ratio; the
+ * median of a gateway-cache hit; and requests per second of authenticated GET /api/v2/projects
+ * through the local gateway over HTTP (autocannon), with its error count.
+ *
+ * Run: npm run bench:authorizer
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import autocannon from 'autocannon';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { handler as authorizer } from '../functions/authorizer/handler.js';
+import { LocalStack } from '../infra/local/stack.js';
+import { config } from '../shared/config/config.js';
+import { dynamo } from '../shared/data/clients.js';
+import { keys } from '../shared/data/keys.js';
+import { hashSecret } from '../shared/domain/token-format.js';
+import { logger } from '../shared/http/logger.js';
+import { fmt, percentile } from './support.js';
+
+const TRIALS = 2000;
+
+function event(token: string): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:local:000000000000:local/local/GET/api/v2/projects',
+    headers: { Authorization: token },
+    requestContext: { requestId: 'bench' },
+  } as unknown as APIGatewayRequestAuthorizerEvent;
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { median: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function main() {
+  logger.setLogLevel('SILENT');
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const stack = await LocalStack.start({ port: 0, cacheTtlSeconds: 300 });
+  try {
+    const token = stack.ownerToken!;
+    const key = keys.hash(hashSecret(token));
+
+    // Count the DynamoDB requests one uncached decision makes.
+    let requests = 0;
+    dynamo().middlewareStack.add(
+      (next) => async (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+
+    const getItem = () =>
+      dynamo().send(new GetCommand({ TableName: config.tables.tokens(), Key: key, ConsistentRead: true }));
+    for (let i = 0; i < 200; i++) {
+      await getItem();
+      await authorizer(event(token));
+    }
+    requests = 0;
+    await authorizer(event(token));
+    const perDecision = requests;
+
+    const bare: number[] = [];
+    const decision: number[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      // Interleaved, so drift on a shared machine hits both alike.
+      bare.push(await timed(getItem));
+      decision.push(await timed(() => authorizer(event(token))));
+    }
+    const b = stats(bare);
+    const d = stats(decision);
+
+    const hits: number[] = [];
+    const misses: number[] = [];
+    const request = { method: 'GET', path: '/api/v2/caller-identity', headers: { authorization: token } };
+    for (let i = 0; i < 500; i++) {
+      stack.gateway.flushAuthorizerCache();
+      misses.push(await timed(() => stack.gateway.handle(request)));
+      hits.push(await timed(() => stack.gateway.handle(request)));
+    }
+
+    const load = await autocannon({
+      url: `${stack.url}/api/v2/projects`,
+      headers: { authorization: token },
+      connections: 10,
+      duration: 10,
+    });
+
+    console.log(
+      `Authorizer against DynamoDB Local (node ${process.version}), ${TRIALS} interleaved trials\n`,
+    );
+    console.log(`bare GetItem (consistent)        median ${fmt(b.median)} ms   p99 ${fmt(b.p99)} ms`);
+    console.log(`uncached authorizer decision     median ${fmt(d.median)} ms   p99 ${fmt(d.p99)} ms`);
+    console.log(
+      `ratio decision / GetItem         median ${fmt(d.median / b.median)}×     p99 ${fmt(d.p99 / b.p99)}×   (goal ≤ 2.5×)`,
+    );
+    console.log(
+      `DynamoDB requests per decision   ${perDecision} (GetItem of the hash item carrying the token, then GetItem of the member)`,
+    );
+    console.log(`\ngateway request, authorizer cache miss  median ${fmt(stats(misses).median, 3)} ms`);
+    console.log(`gateway request, authorizer cache hit   median ${fmt(stats(hits).median, 3)} ms`);
+    console.log(
+      `\nGET /api/v2/projects through the local gateway over HTTP (autocannon, 10 connections, 10 s):` +
+        `\n  ${fmt(load.requests.average, 0)} requests/s average, latency median ${load.latency.p50} ms, p99 ${load.latency.p99} ms;` +
+        ` ${load.errors} errors, ${load.non2xx} non-2xx of ${load.requests.total}`,
+    );
+    if (load.errors > 0 || load.non2xx > 0) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+void main();
