@@ -83,7 +83,9 @@ export async function startDynamoLocal(
       String(port),
       '-disableTelemetry',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: Ctrl-C in a terminal reaches the node process, which stops Java
+    // after the consumers that still need it, instead of Java dying first.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   child.stdout?.on('data', (chunk) => {

@@ -3,11 +3,11 @@ import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
-  Context,
 } from 'aws-lambda';
 import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
 import { ROUTES, type Route } from '../../shared/http/routes.js';
 import { authorizer, FUNCTIONS } from './functions.js';
+import { lambdaContext } from './lambda-context.js';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -41,23 +41,6 @@ const compiled: CompiledRoute[] = ROUTES.map((route) => {
   });
   return { route, pattern: new RegExp(`^${source}/?$`), params };
 });
-
-function lambdaContext(functionName: string, requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));

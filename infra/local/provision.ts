@@ -24,7 +24,7 @@ export async function createMissingTables(
       if (existing.has(name)) continue;
       const attributes = new Set<string>([
         table.partitionKey,
-        table.sortKey,
+        ...(table.sortKey ? [table.sortKey] : []),
         ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
       ]);
       await client.send(
@@ -34,7 +34,7 @@ export async function createMissingTables(
           AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
           KeySchema: [
             { AttributeName: table.partitionKey, KeyType: 'HASH' },
-            { AttributeName: table.sortKey, KeyType: 'RANGE' },
+            ...(table.sortKey ? [{ AttributeName: table.sortKey, KeyType: 'RANGE' as const }] : []),
           ],
           ...(table.indexes.length > 0
             ? {
@@ -76,6 +76,7 @@ export function localTableNames(prefix = 'local'): Record<TableId, string> {
     tokens: `${prefix}-tokens`,
     roles: `${prefix}-roles`,
     resources: `${prefix}-resources`,
+    idempotency: `${prefix}-idempotency`,
   };
 }
 

@@ -5,8 +5,11 @@ import type { LocalGateway } from './gateway.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface LocalRoutes {
-  /** `GET /_local/events`: what the local event sink holds. */
+  /** `GET /_local/events`: what the local event sink holds; `POST` adds to it (the publisher, locally). */
   readonly events: () => unknown[];
+  readonly addEvents: (events: unknown[]) => void;
+  /** `GET /_local/dlq`: stream records that kept failing. */
+  readonly deadLetters: () => unknown[];
   /** `POST /_local/flush-authorizer-cache`: the local FlushStageAuthorizersCache. */
   readonly flush: () => void;
   /** False while the stack is still starting: API calls get a 503 until then. */
@@ -42,6 +45,19 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
           200,
           { 'content-type': 'application/json' },
           JSON.stringify({ items: local.events() }),
+        );
+      }
+      if (url.pathname === '/_local/events' && request.method === 'POST') {
+        const posted = JSON.parse((await readBody(request)) ?? '{}') as { items?: unknown[] };
+        local.addEvents(Array.isArray(posted.items) ? posted.items : []);
+        return send(response, 204, {}, '');
+      }
+      if (url.pathname === '/_local/dlq' && request.method === 'GET') {
+        return send(
+          response,
+          200,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ items: local.deadLetters() }),
         );
       }
       if (url.pathname === '/_local/flush-authorizer-cache' && request.method === 'POST') {

@@ -1,11 +1,17 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { handler as membersStream } from '../../functions/streams/members.js';
+import { handler as rolesStream } from '../../functions/streams/roles.js';
+import { handler as tokensStream } from '../../functions/streams/tokens.js';
+import { logger } from '../../shared/http/logger.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local.js';
 import { LocalGateway } from './gateway.js';
 import { createMissingTables, localTableNames, tableEnvironment } from './provision.js';
 import { createLocalServer } from './server.js';
+import { type DeadLetter, StreamPoller, type StreamSubscription } from './stream-poller.js';
+import { TtlSweeper } from './ttl-sweeper.js';
 
 export interface LocalStackOptions {
   /** 0 picks a free port. */
@@ -20,6 +26,9 @@ export interface LocalStackOptions {
   readonly accountId?: string;
   readonly ownerEmail?: string;
   readonly log?: (line: string) => void;
+  /** Stream consumers; the real handlers by default (tests replace them to make records fail). */
+  readonly streamHandlers?: Partial<Record<'members' | 'tokens' | 'roles', StreamSubscription['handler']>>;
+  readonly pollIntervalMs?: number;
 }
 
 export class PortInUseError extends Error {
@@ -30,9 +39,13 @@ export class PortInUseError extends Error {
   }
 }
 
+/** The event source mappings of the stateless stack, the same locally. */
+export const STREAM_SETTINGS = { batchSize: 100, maxRetries: 3, bisectOnError: true } as const;
+
 /**
  * The whole system on one machine: DynamoDB Local, the tables from the shared definitions, the
- * account and its owner on first start, and the local gateway in front of the same handlers.
+ * account and its owner on first start, the local gateway in front of the same handlers, the
+ * stream poller feeding the same stream handlers, the local event sink, and TTL.
  */
 export class LocalStack {
   private constructor(
@@ -41,9 +54,14 @@ export class LocalStack {
     readonly accountId: string,
     /** Set only on the start that created the account. */
     readonly ownerToken: string | undefined,
-    private readonly server: Server,
-    private readonly dynamo: DynamoLocal | undefined,
     readonly events: unknown[],
+    readonly deadLetters: DeadLetter[],
+    private readonly parts: {
+      server: Server;
+      dynamo?: DynamoLocal;
+      poller?: StreamPoller;
+      sweeper?: TtlSweeper;
+    },
   ) {}
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
@@ -51,9 +69,12 @@ export class LocalStack {
     const host = options.host ?? '127.0.0.1';
     const gateway = new LocalGateway({ cacheTtlSeconds: options.cacheTtlSeconds });
     const events: unknown[] = [];
+    const deadLetters: DeadLetter[] = [];
     let ready = false;
     const server = createLocalServer(gateway, {
       events: () => events,
+      addEvents: (added) => events.push(...added),
+      deadLetters: () => deadLetters,
       flush: () => gateway.flushAuthorizerCache(),
       ready: () => ready,
     });
@@ -69,15 +90,17 @@ export class LocalStack {
     });
     const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
 
-    let dynamo: DynamoLocal | undefined;
+    const parts: { server: Server; dynamo?: DynamoLocal; poller?: StreamPoller; sweeper?: TtlSweeper } = {
+      server,
+    };
     try {
       let endpoint = options.dynamoEndpoint;
+      const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
       if (endpoint === undefined) {
-        const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
         if (dataDir) mkdirSync(dataDir, { recursive: true });
         log(`Starting DynamoDB Local (${dataDir ? `data in ${options.dataDir}` : 'in memory'})…`);
-        dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
-        endpoint = dynamo.endpoint;
+        parts.dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
+        endpoint = parts.dynamo.endpoint;
       }
       const tables = localTableNames(options.tablePrefix ?? 'local');
       Object.assign(process.env, {
@@ -90,6 +113,38 @@ export class LocalStack {
       });
       const created = await createMissingTables(endpoint, tables);
       log(created.length > 0 ? `Created tables: ${created.join(', ')}` : 'Tables are in place');
+
+      const handlers = {
+        members: membersStream,
+        tokens: tokensStream,
+        roles: rolesStream,
+        ...options.streamHandlers,
+      };
+      parts.poller = new StreamPoller(
+        endpoint,
+        (['members', 'tokens', 'roles'] as const).map((id) => ({
+          tableName: tables[id],
+          functionName: `${id}-stream`,
+          handler: handlers[id],
+          ...STREAM_SETTINGS,
+        })),
+        {
+          pollIntervalMs: options.pollIntervalMs ?? 50,
+          // Fresh tables are read from their start; on reused data, only what happens from now on.
+          startAt: created.length > 0 ? 'TRIM_HORIZON' : 'LATEST',
+          onDeadLetter: (entry) => {
+            deadLetters.push(entry);
+            logger.error('stream record sent to the dead-letter queue', { entry });
+            if (dataDir) appendFileSync(join(dataDir, 'dlq.jsonl'), `${JSON.stringify(entry)}\n`);
+          },
+          onError: (error) => logger.error('stream poller error', { error: error as Error }),
+        },
+      );
+      await parts.poller.start();
+      parts.sweeper = new TtlSweeper(endpoint, tables, 1000);
+      parts.sweeper.start();
+      log('Stream poller and TTL sweeper running');
+
       const accountId = options.accountId ?? 'local';
       const account = await bootstrapAccount({
         accountId,
@@ -102,22 +157,25 @@ export class LocalStack {
         gateway,
         accountId,
         account.created ? account.ownerToken : undefined,
-        server,
-        dynamo,
         events,
+        deadLetters,
+        parts,
       );
     } catch (error) {
-      server.close();
-      await dynamo?.stop();
+      await new LocalStack(url, gateway, '', undefined, events, deadLetters, parts).stop();
       throw error;
     }
   }
 
   async stop(): Promise<void> {
+    const { server, dynamo, poller, sweeper } = this.parts;
+    // Consumers first (they call back into the server), then the server, then the database.
+    await poller?.stop();
+    await sweeper?.stop();
     await new Promise<void>((done) => {
-      this.server.close(() => done());
-      this.server.closeAllConnections();
+      server.close(() => done());
+      server.closeAllConnections();
     });
-    await this.dynamo?.stop();
+    await dynamo?.stop();
   }
 }

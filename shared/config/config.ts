@@ -34,6 +34,8 @@ export const config = {
     tokens: () => required('TOKENS_TABLE'),
     roles: () => required('ROLES_TABLE'),
     resources: () => required('RESOURCES_TABLE'),
+    /** Powertools idempotency records of the stream handlers. */
+    idempotency: () => required('IDEMPOTENCY_TABLE'),
   },
   /** The EventBridge bus that events go to on AWS. */
   eventBusName: () => required('EVENT_BUS_NAME'),

@@ -1,6 +1,6 @@
 /**
  * The table definitions, shared by the CDK stateful stack and the local stack so the two cannot
- * drift. Every table has a string partition key `pk` and sort key `sk`.
+ * drift. Every data table has a string partition key `pk` and sort key `sk`.
  *
  * - members: `ACCT#<a>`/`MEMBER#<id>` (a member), `ACCT#<a>`/`EMAIL#<email>` (email uniqueness and
  *   lookup by email), `INVITE#<sha256>`/`INVITE` (a pending invitation, found by its code's hash).
@@ -11,8 +11,9 @@
  * - resources: `ACCT#<a>`/`ACCOUNT`, `ACCT#<a>`/`PROJ#<p>`, `ACCT#<a>`/`FLAG#<p>#<f>`.
  * Streams (new and old images) on members, tokens and roles drive revocation; `ttl` (epoch
  * seconds) expires tokens, secrets past their grace, and invitations.
+ * - idempotency: the stream handlers' Powertools idempotency records (one per stream record).
  */
-export type TableId = 'members' | 'tokens' | 'roles' | 'resources';
+export type TableId = 'members' | 'tokens' | 'roles' | 'resources' | 'idempotency';
 
 export interface IndexDefinition {
   readonly name: string;
@@ -22,11 +23,11 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   readonly id: TableId;
-  readonly partitionKey: 'pk';
-  readonly sortKey: 'sk';
+  readonly partitionKey: string;
+  readonly sortKey?: string;
   readonly indexes: readonly IndexDefinition[];
   readonly stream: boolean;
-  readonly ttlAttribute?: 'ttl';
+  readonly ttlAttribute?: string;
 }
 
 export const BY_MEMBER_INDEX = 'byMember';
@@ -43,6 +44,8 @@ export const TABLES: readonly TableDefinition[] = [
   },
   { id: 'roles', partitionKey: 'pk', sortKey: 'sk', indexes: [], stream: true },
   { id: 'resources', partitionKey: 'pk', sortKey: 'sk', indexes: [], stream: false },
+  // The layout Powertools' DynamoDBPersistenceLayer expects: key `id`, TTL `expiration`.
+  { id: 'idempotency', partitionKey: 'id', indexes: [], stream: false, ttlAttribute: 'expiration' },
 ];
 
 /** The environment variable that names each table to the functions. */
@@ -51,4 +54,5 @@ export const TABLE_ENV: Record<TableId, string> = {
   tokens: 'TOKENS_TABLE',
   roles: 'ROLES_TABLE',
   resources: 'RESOURCES_TABLE',
+  idempotency: 'IDEMPOTENCY_TABLE',
 };

@@ -181,6 +181,41 @@ export const tokenRepo = {
     ]);
   },
 
+  /**
+   * Revokes a token for a reason the stream handler will publish: the reason is stamped on the
+   * item, then the item and its hash items are deleted. A token already gone is left alone, so a
+   * second delivery changes nothing (returns false).
+   */
+  async revoke(token: TokenRecord, reason: string): Promise<boolean> {
+    try {
+      await transact('the token is already gone', [
+        {
+          Update: {
+            TableName: table(),
+            Key: keys.token(token.accountId, token.tokenId),
+            UpdateExpression: 'SET revokedReason = :reason',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':reason': reason },
+          },
+        },
+      ]);
+      await transact('the token is already gone', [
+        {
+          Delete: {
+            TableName: table(),
+            Key: keys.token(token.accountId, token.tokenId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+      ]);
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionFailedError') return false;
+      throw error;
+    }
+  },
+
   /** Drops a secret whose grace has passed (idempotent). */
   async deleteHash(hash: string): Promise<void> {
     await dynamo().send(new DeleteCommand({ TableName: table(), Key: keys.hash(hash) }));

@@ -125,7 +125,9 @@ export function apiHandler(routes: Routes<RouteHandler>) {
         throw methodNotAllowed(`${event.httpMethod} is not supported on ${event.path}`);
       // Fail closed: a request that reached a handler without the authorizer's context is refused.
       const principal = principalFromContext(event.requestContext?.authorizer);
-      if (principal === null) throw unauthorized();
+      // A cached authorizer answer can outlive the secret it was given for; it must not be honoured.
+      if (principal === null || (principal.validUntil !== undefined && principal.validUntil <= Date.now()))
+        throw unauthorized();
       logger.appendKeys({
         accountId: principal.accountId,
         tokenId: principal.tokenId,

@@ -27,6 +27,11 @@ export interface Principal {
   readonly scope: TokenScope;
   /** Definitions of the custom roles that the scope and the member refer to. */
   readonly roles: ReadonlyMap<string, CustomRole>;
+  /**
+   * When the presented secret stops working (the token's expiry, or the end of a reset's grace):
+   * a cached authorizer answer must not outlive it.
+   */
+  readonly validUntil?: number;
   readonly permissions: EffectivePermissions;
 }
 
@@ -56,6 +61,7 @@ export function toAuthorizerContext(data: PrincipalData): AuthorizerContext {
     member: JSON.stringify(data.member),
     scope: JSON.stringify(data.scope),
     roles: JSON.stringify([...data.roles.values()]),
+    ...(data.validUntil !== undefined ? { validUntil: String(data.validUntil) } : {}),
   };
 }
 
@@ -74,6 +80,7 @@ const contextSchema = z.object({
   member: z.string(),
   scope: z.string(),
   roles: z.string(),
+  validUntil: z.string().regex(/^\d+$/).optional(),
 });
 
 const memberSchema = z
@@ -105,6 +112,7 @@ export function principalFromContext(context: unknown): Principal | null {
       member: memberSchema.parse(JSON.parse(c.member)),
       scope: scopeSchema.parse(JSON.parse(c.scope)),
       roles: new Map(roles.map((r) => [r.key, r])),
+      ...(c.validUntil !== undefined ? { validUntil: Number(c.validUntil) } : {}),
     });
   } catch {
     return null;

@@ -1,7 +1,7 @@
 import { config } from '../config/config.js';
 import { memberRepo } from '../data/member-repo.js';
 import { roleRepo } from '../data/role-repo.js';
-import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
+import { type HashRecord, type TokenRecord, tokenRepo } from '../data/token-repo.js';
 import type { CustomRole } from '../domain/effective-permissions.js';
 import { hashSecret, secretsEqual, tokenFromAuthorizationHeader } from '../domain/token-format.js';
 import type { PrincipalData } from './principal.js';
@@ -82,6 +82,7 @@ export async function verifyToken(
           },
     scope: token.scope,
     roles,
+    ...validUntilOf(token, hash),
   };
   return { ok: true, principal, lastUsedWrite: recordUse(token, hash, now) };
 }
@@ -91,4 +92,13 @@ function recordUse(token: TokenRecord, hash: string, now: number): Promise<unkno
   const interval = config.lastUsedIntervalMs();
   if (token.lastUsed !== undefined && token.lastUsed > now - interval) return undefined;
   return tokenRepo.touchLastUsed(token, hash, now, interval).catch(() => false);
+}
+
+function validUntilOf(token: HashRecord, presentedHash: string): { validUntil?: number } {
+  const limits = [
+    token.expiresAt,
+    presentedHash === token.hash ? undefined : token.previousHashExpiresAt,
+    token.secretExpiresAt,
+  ].filter((t): t is number => t !== undefined);
+  return limits.length > 0 ? { validUntil: Math.min(...limits) } : {};
 }

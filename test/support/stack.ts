@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { LocalStack } from '../../infra/local/stack.js';
+import { LocalStack, type LocalStackOptions } from '../../infra/local/stack.js';
 import { Api, httpTransport } from './api.js';
 
 /**
@@ -9,6 +9,7 @@ import { Api, httpTransport } from './api.js';
  */
 export async function startTestStack(
   cacheTtlSeconds: number,
+  streamHandlers?: LocalStackOptions['streamHandlers'],
 ): Promise<{ stack: LocalStack; api: Api; ownerToken: string }> {
   const stack = await LocalStack.start({
     port: 0,
@@ -16,6 +17,7 @@ export async function startTestStack(
     tablePrefix: `e2e-${randomUUID().slice(0, 8)}`,
     cacheTtlSeconds,
     accountId: `e2e-${randomUUID()}`,
+    ...(streamHandlers ? { streamHandlers } : {}),
   });
   if (stack.ownerToken === undefined) throw new Error('the stack did not create its account');
   return { stack, api: new Api(0, httpTransport(stack.url)), ownerToken: stack.ownerToken };

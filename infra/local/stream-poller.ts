@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamsRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.js';
+
+export type StreamHandler = (
+  event: DynamoDBStreamEvent,
+  context: Context,
+) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | undefined>;
+
+/** What the CDK event source mapping declares, honoured the same way locally. */
+export interface StreamSubscription {
+  readonly tableName: string;
+  readonly functionName: string;
+  readonly handler: StreamHandler;
+  readonly batchSize: number;
+  readonly maxRetries: number;
+  readonly bisectOnError: boolean;
+}
+
+/** What Lambda sends to a stream's on-failure destination: where the record was, not its data. */
+export interface DeadLetter {
+  readonly requestContext: {
+    readonly condition: 'RetryAttemptsExhausted';
+    readonly approximateInvokeCount: number;
+    readonly functionName: string;
+  };
+  readonly DDBStreamBatchInfo: {
+    readonly shardId: string;
+    readonly startSequenceNumber: string;
+    readonly endSequenceNumber: string;
+    readonly streamArn: string;
+    readonly batchSize: 1;
+  };
+  readonly eventName: string;
+  readonly keys: Record<string, unknown>;
+  readonly timestamp: string;
+}
+
+/** Binary attributes: bytes from DynamoDB Local's SDK, base64 strings in Lambda's event. */
+function toLambdaAttribute(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(toLambdaAttribute);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toLambdaAttribute(v)]));
+  }
+  return value;
+}
+
+/**
+ * DynamoDB Local's stream records differ from what Lambda delivers: no `eventSourceARN`,
+ * `ApproximateCreationDateTime` is a Date (Lambda: epoch seconds), binary is bytes (Lambda: base64).
+ */
+export function toLambdaRecord(record: StreamsRecord, streamArn: string): DynamoDBRecord {
+  const d = record.dynamodb ?? {};
+  const created = d.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'local',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(created !== undefined
+        ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) }
+        : {}),
+      Keys: toLambdaAttribute(d.Keys) as never,
+      ...(d.NewImage ? { NewImage: toLambdaAttribute(d.NewImage) as never } : {}),
+      ...(d.OldImage ? { OldImage: toLambdaAttribute(d.OldImage) as never } : {}),
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as never,
+    },
+    ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Reads DynamoDB Local's real Streams API (shards, iterators, GetRecords) and invokes the stream
+ * handlers with Lambda-shaped batches of the configured size, as an event source mapping does:
+ * records a handler reports failed are retried from the first failure, a thrown error bisects
+ * the batch, and a record still failing after `maxRetries` goes to the dead-letter sink so the
+ * shard moves on.
+ */
+export class StreamPoller {
+  private readonly streams: DynamoDBStreamsClient;
+  private readonly tables: DynamoDBClient;
+  private stopped = false;
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(
+    endpoint: string,
+    private readonly subscriptions: readonly StreamSubscription[],
+    private readonly options: {
+      readonly pollIntervalMs: number;
+      /** Where to start on the shards that exist at start; shards found later start at their beginning. */
+      readonly startAt: 'TRIM_HORIZON' | 'LATEST';
+      readonly onDeadLetter: (entry: DeadLetter) => void;
+      readonly onError?: (error: unknown) => void;
+    },
+  ) {
+    const settings = {
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
+    this.streams = new DynamoDBStreamsClient(settings);
+    this.tables = new DynamoDBClient(settings);
+  }
+
+  async start(): Promise<void> {
+    for (const subscription of this.subscriptions) {
+      const { Table } = await this.tables.send(
+        new DescribeTableCommand({ TableName: subscription.tableName }),
+      );
+      const streamArn = Table?.LatestStreamArn;
+      if (!streamArn) throw new Error(`table ${subscription.tableName} has no stream`);
+      const known = await this.shardIds(streamArn);
+      const iterators = new Map<string, string>();
+      for (const shardId of known)
+        iterators.set(shardId, await this.iterator(streamArn, shardId, this.options.startAt));
+      this.loops.push(this.run(subscription, streamArn, iterators, new Set(known)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled(this.loops);
+    this.streams.destroy();
+    this.tables.destroy();
+  }
+
+  private async shardIds(streamArn: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }),
+      );
+      for (const shard of StreamDescription?.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId);
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return ids;
+  }
+
+  private async iterator(
+    streamArn: string,
+    shardId: string,
+    type: 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER',
+    sequenceNumber?: string,
+  ): Promise<string> {
+    const { ShardIterator } = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: type,
+        ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}),
+      }),
+    );
+    if (!ShardIterator) throw new Error(`no iterator for shard ${shardId}`);
+    return ShardIterator;
+  }
+
+  private getRecords(iterator: string, limit: number) {
+    return this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+  }
+
+  private async run(
+    subscription: StreamSubscription,
+    streamArn: string,
+    iterators: Map<string, string>,
+    seen: Set<string>,
+  ) {
+    let lastDiscovery = Date.now();
+    const checkpoints = new Map<string, string>();
+    while (!this.stopped) {
+      try {
+        if (Date.now() - lastDiscovery > 1000) {
+          lastDiscovery = Date.now();
+          for (const shardId of await this.shardIds(streamArn)) {
+            if (!seen.has(shardId)) {
+              seen.add(shardId);
+              iterators.set(shardId, await this.iterator(streamArn, shardId, 'TRIM_HORIZON'));
+            }
+          }
+        }
+        let busy = false;
+        for (const [shardId, iterator] of iterators) {
+          let page: Awaited<ReturnType<typeof this.getRecords>>;
+          try {
+            page = await this.getRecords(iterator, subscription.batchSize);
+          } catch (error) {
+            // DynamoDB Local invalidates iterators now and then (trimmed or expired): take a new one
+            // just after the last record handled, so nothing is skipped or handled twice.
+            const name = (error as Error).name;
+            if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+            const last = checkpoints.get(shardId);
+            iterators.set(
+              shardId,
+              last
+                ? await this.iterator(streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', last)
+                : await this.iterator(streamArn, shardId, 'TRIM_HORIZON'),
+            );
+            continue;
+          }
+          const records = (page.Records ?? []).map((r) => toLambdaRecord(r, streamArn));
+          if (records.length > 0) {
+            busy = true;
+            await this.deliver(subscription, streamArn, shardId, records, new Map());
+            const last = records.at(-1)?.dynamodb?.SequenceNumber;
+            if (last) checkpoints.set(shardId, last);
+          }
+          if (page.NextShardIterator) iterators.set(shardId, page.NextShardIterator);
+          else iterators.delete(shardId);
+        }
+        if (!busy) await sleep(this.options.pollIntervalMs);
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.onError?.(error);
+        await sleep(this.options.pollIntervalMs * 5);
+      }
+    }
+  }
+
+  private async deliver(
+    subscription: StreamSubscription,
+    streamArn: string,
+    shardId: string,
+    records: DynamoDBRecord[],
+    attempts: Map<string, number>,
+  ): Promise<void> {
+    let pending = records;
+    while (pending.length > 0 && !this.stopped) {
+      let failedFrom: number;
+      try {
+        const result = await subscription.handler(
+          { Records: pending },
+          lambdaContext(subscription.functionName, randomUUID()),
+        );
+        const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        if (failures.size === 0) return;
+        const index = pending.findIndex((r) => failures.has(r.dynamodb?.SequenceNumber ?? ''));
+        failedFrom = index === -1 ? 0 : index;
+      } catch {
+        if (subscription.bisectOnError && pending.length > 1) {
+          const middle = Math.ceil(pending.length / 2);
+          await this.deliver(subscription, streamArn, shardId, pending.slice(0, middle), attempts);
+          await this.deliver(subscription, streamArn, shardId, pending.slice(middle), attempts);
+          return;
+        }
+        failedFrom = 0;
+      }
+      const failed = pending[failedFrom]!;
+      const sequence = failed.dynamodb?.SequenceNumber ?? '';
+      const count = (attempts.get(sequence) ?? 0) + 1;
+      attempts.set(sequence, count);
+      if (count > subscription.maxRetries) {
+        this.options.onDeadLetter({
+          requestContext: {
+            condition: 'RetryAttemptsExhausted',
+            approximateInvokeCount: count,
+            functionName: subscription.functionName,
+          },
+          DDBStreamBatchInfo: {
+            shardId,
+            startSequenceNumber: sequence,
+            endSequenceNumber: sequence,
+            streamArn,
+            batchSize: 1,
+          },
+          eventName: failed.eventName ?? '',
+          keys: failed.dynamodb?.Keys ?? {},
+          timestamp: new Date().toISOString(),
+        });
+        pending = pending.slice(failedFrom + 1);
+      } else {
+        pending = pending.slice(failedFrom);
+        await sleep(Math.min(1000, 20 * 2 ** count));
+      }
+    }
+  }
+}

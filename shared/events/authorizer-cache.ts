@@ -1,0 +1,20 @@
+import { FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
+import { config } from '../config/config.js';
+import { apiGateway } from '../data/clients.js';
+
+/**
+ * Revocation beats the cache: after any change of rights, the stage's authorizer cache is
+ * flushed (on AWS FlushStageAuthorizersCache; locally the local gateway's flush), so a cached
+ * answer never outlives the change.
+ */
+export async function flushAuthorizerCache(): Promise<void> {
+  const local = config.localFlushUrl();
+  if (local !== undefined) {
+    const response = await fetch(local, { method: 'POST' });
+    if (!response.ok) throw new Error(`the local gateway's cache flush answered ${response.status}`);
+    return;
+  }
+  await apiGateway().send(
+    new FlushStageAuthorizersCacheCommand({ restApiId: config.restApiId(), stageName: config.stageName() }),
+  );
+}

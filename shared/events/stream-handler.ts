@@ -1,0 +1,69 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { config } from '../config/config.js';
+import { dynamoBase } from '../data/clients.js';
+import { logger } from '../http/logger.js';
+import type { RecordOutcome } from '../services/revocation-service.js';
+import { flushAuthorizerCache } from './authorizer-cache.js';
+
+export interface StreamBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/**
+ * A DynamoDB stream consumer, one record at a time, with Powertools' batch processing (partial
+ * batch responses: the failed records are reported, the rest are done) and idempotency keyed on
+ * the record's eventID (a batch delivered twice publishes nothing twice). Records of a batch are
+ * handled in order. When any record changed rights, the stage's authorizer cache is flushed once
+ * for the batch; a failed flush fails the batch, so it is retried.
+ */
+export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) => Promise<RecordOutcome>) {
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  let idempotent: ((record: DynamoDBRecord) => Promise<RecordOutcome>) | undefined;
+  let idempotencyConfig: IdempotencyConfig | undefined;
+
+  // Built on first use, so that configuration is read at run time, not import time.
+  const setup = () => {
+    if (idempotent === undefined || idempotencyConfig === undefined) {
+      idempotencyConfig = new IdempotencyConfig({
+        eventKeyJmesPath: 'eventID',
+        expiresAfterSeconds: 2 * 24 * 3600,
+      });
+      const persistenceStore = new DynamoDBPersistenceLayer({
+        tableName: config.tables.idempotency(),
+        awsSdkV3Client: dynamoBase(),
+      });
+      idempotent = makeIdempotent(onRecord, { persistenceStore, config: idempotencyConfig, keyPrefix: name });
+    }
+    return { idempotent, idempotencyConfig };
+  };
+
+  return async (event: DynamoDBStreamEvent, context: Context): Promise<StreamBatchResponse> => {
+    logger.resetKeys();
+    logger.appendKeys({ handler: name, requestId: context.awsRequestId });
+    const { idempotent: handle, idempotencyConfig: idempotency } = setup();
+    idempotency.registerLambdaContext(context);
+    let flush = false;
+    const response = await processPartialResponse(
+      event,
+      async (record: DynamoDBRecord) => {
+        const outcome = await handle(record);
+        if (outcome.flush) flush = true;
+        return outcome;
+      },
+      processor,
+      { context, processInParallel: false, throwOnFullBatchFailure: false },
+    );
+    if (response.batchItemFailures.length > 0) {
+      logger.warn('stream records failed', {
+        handler: name,
+        failed: response.batchItemFailures.length,
+        of: event.Records.length,
+      });
+    }
+    if (flush) await flushAuthorizerCache();
+    return response as StreamBatchResponse;
+  };
+}

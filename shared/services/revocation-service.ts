@@ -1,0 +1,148 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { MemberRecord } from '../data/member-repo.js';
+import { memberRepo } from '../data/member-repo.js';
+import type { RoleRecord } from '../data/role-repo.js';
+import { type HashRecord, type TokenRecord, tokenRepo } from '../data/token-repo.js';
+import { type AccessEvent, accessEvent, type RevocationReason } from '../events/events.js';
+import { publish } from '../events/publisher.js';
+
+/** What handling one stream record did: the events it published, and whether rights changed. */
+export interface RecordOutcome {
+  readonly events: number;
+  /** Rights changed (up or down): the authorizer cache must be flushed. */
+  readonly flush: boolean;
+}
+
+type Image<T> = (T & { type?: string; revokedReason?: RevocationReason }) | undefined;
+
+function images<T>(record: DynamoDBRecord): { before: Image<T>; after: Image<T> } {
+  const image = (value: unknown) =>
+    value ? (unmarshall(value as Record<string, AttributeValue>) as Image<T>) : undefined;
+  return { before: image(record.dynamodb?.OldImage), after: image(record.dynamodb?.NewImage) };
+}
+
+/** When the change happened, in epoch ms (stream records carry seconds). */
+const changedAt = (record: DynamoDBRecord) =>
+  Math.round((record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000);
+
+/**
+ * Whether a removal is an expiry. DynamoDB marks its own TTL deletions with the service principal;
+ * where there is no such mark (DynamoDB Local, whose TTL the local stack emulates, and whose record
+ * times are truncated to the minute), an item whose expiry has passed by now was removed for it.
+ */
+const removedByExpiry = (record: DynamoDBRecord, expiresAt: number | undefined) =>
+  (record.userIdentity?.type === 'Service' &&
+    record.userIdentity?.principalId === 'dynamodb.amazonaws.com') ||
+  (expiresAt !== undefined && expiresAt <= Date.now());
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+async function done(events: AccessEvent[], flush: boolean): Promise<RecordOutcome> {
+  await publish(events);
+  return { events: events.length, flush };
+}
+
+const ignored: RecordOutcome = { events: 0, flush: false };
+
+/**
+ * Tokens table: creations, resets, rescopes and every way a token or a secret ends. `Token
+ * Revoked` is published from the REMOVE of the token item, whatever removed it: the reason stamped
+ * by whoever revoked it (a member's removal), DynamoDB TTL or a passed expiry (`expired`), or a
+ * plain delete (`deleted`). A secret ended by a reset is `reset`.
+ */
+export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutcome> {
+  const id = record.eventID ?? '';
+  const at = changedAt(record);
+  const { before, after } = images<TokenRecord & HashRecord>(record);
+  const item = after ?? before;
+  if (item === undefined) return ignored;
+  const base = { accountId: item.accountId, memberId: item.memberId, tokenId: item.tokenId, occurredAt: at };
+
+  if (item.type === 'hash') {
+    // A secret kept after a reset ends when its grace passes (TTL, or the local TTL sweep).
+    const graceEnded =
+      record.eventName === 'REMOVE' &&
+      before?.secretExpiresAt !== undefined &&
+      removedByExpiry(record, before.secretExpiresAt);
+    if (!graceEnded) return ignored;
+    return done([accessEvent('Token Revoked', { ...base, reason: 'reset' }, [id, item.tokenId])], true);
+  }
+  if (item.type !== 'token') return ignored;
+
+  switch (record.eventName) {
+    case 'INSERT':
+      return done([accessEvent('Token Created', base, [id, item.tokenId])], false);
+    case 'REMOVE': {
+      const reason: RevocationReason =
+        before?.revokedReason ?? (removedByExpiry(record, before?.expiresAt) ? 'expired' : 'deleted');
+      return done([accessEvent('Token Revoked', { ...base, reason }, [id, item.tokenId])], true);
+    }
+    case 'MODIFY': {
+      if (before === undefined || after === undefined) return ignored;
+      const events: AccessEvent[] = [];
+      let flush = !same(before.scope, after.scope) || before.expiresAt !== after.expiresAt;
+      if (before.hash !== after.hash) {
+        flush = true;
+        events.push(accessEvent('Token Reset', base, [id, item.tokenId]));
+        const kept = new Set([after.hash, after.previousHash]);
+        for (const secret of [before.hash, before.previousHash]) {
+          if (secret !== undefined && !kept.has(secret)) {
+            events.push(
+              accessEvent('Token Revoked', { ...base, reason: 'reset' }, [id, item.tokenId, secret]),
+            );
+          }
+        }
+      }
+      return done(events, flush);
+    }
+    default:
+      return ignored;
+  }
+}
+
+/**
+ * Members table: a removed member's personal tokens are revoked (conditional writes: a second
+ * delivery changes nothing; service tokens they created are not theirs and stay); a change of
+ * role or custom roles is announced. Both change rights.
+ */
+export async function onMembersRecord(record: DynamoDBRecord): Promise<RecordOutcome> {
+  const id = record.eventID ?? '';
+  const { before, after } = images<MemberRecord>(record);
+  const item = after ?? before;
+  if (item === undefined || item.type !== 'member') return ignored;
+  const base = { accountId: item.accountId, memberId: item.memberId, occurredAt: changedAt(record) };
+  if (record.eventName === 'REMOVE') {
+    for (const token of await tokenRepo.listByMember(item.accountId, item.memberId)) {
+      await tokenRepo.revoke(token, 'member_removed');
+    }
+    return done([accessEvent('Member Removed', base, [id, item.memberId])], true);
+  }
+  if (record.eventName === 'MODIFY' && before && after) {
+    const changed = before.role !== after.role || !same(before.customRoles, after.customRoles);
+    if (changed) return done([accessEvent('Member Permissions Changed', base, [id, item.memberId])], true);
+  }
+  return ignored;
+}
+
+/** Roles table: a custom role's policy or base changed → every member who has it is told; a deleted role flushes. */
+export async function onRolesRecord(record: DynamoDBRecord): Promise<RecordOutcome> {
+  const id = record.eventID ?? '';
+  const { before, after } = images<RoleRecord>(record);
+  if (record.eventName === 'REMOVE') return { events: 0, flush: true };
+  if (record.eventName !== 'MODIFY' || !before || !after) return ignored;
+  if (same(before.policy, after.policy) && before.basePermissions === after.basePermissions) return ignored;
+  const holders = (await memberRepo.list(after.accountId)).filter((m) => m.customRoles.includes(after.key));
+  const at = changedAt(record);
+  return done(
+    holders.map((m) =>
+      accessEvent(
+        'Member Permissions Changed',
+        { accountId: m.accountId, memberId: m.memberId, occurredAt: at },
+        [id, m.memberId],
+      ),
+    ),
+    true,
+  );
+}
