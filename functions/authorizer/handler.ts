@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { logger } from '../../shared/http/logger.js';
-import { toAuthorizerContext } from '../../shared/services/principal.js';
+import { toAuthorizerContext } from '../../shared/services/authorizer-context.js';
 import { verifyToken } from '../../shared/services/verify-token.js';
 
 /**

@@ -1,17 +1,14 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 
 /**
- * The one client module: each AWS client is created on first use, configured once (endpoint
- * override for DynamoDB Local), and reused across invocations.
+ * The DynamoDB clients, created on first use, configured once (endpoint override for DynamoDB
+ * Local), reused across invocations. The EventBridge and API Gateway clients live in
+ * shared/events/clients.ts, so that functions which never publish do not bundle them.
  */
 let base: DynamoDBClient | undefined;
 let document: DynamoDBDocumentClient | undefined;
-let events: EventBridgeClient | undefined;
-let gateway: APIGatewayClient | undefined;
 
 export function dynamoBase(): DynamoDBClient {
   if (base === undefined) {
@@ -31,14 +28,4 @@ export function dynamo(): DynamoDBDocumentClient {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return document;
-}
-
-export function eventBridge(): EventBridgeClient {
-  events ??= new EventBridgeClient({ region: config.region() });
-  return events;
-}
-
-export function apiGateway(): APIGatewayClient {
-  gateway ??= new APIGatewayClient({ region: config.region() });
-  return gateway;
 }

@@ -1,6 +1,6 @@
 import { FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { config } from '../config/config.js';
-import { apiGateway } from '../data/clients.js';
+import { apiGateway } from './clients.js';
 
 /**
  * Revocation beats the cache: after any change of rights, the stage's authorizer cache is

@@ -1,6 +1,6 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { config } from '../config/config.js';
-import { eventBridge } from '../data/clients.js';
+import { eventBridge } from './clients.js';
 import type { AccessEvent } from './events.js';
 
 const MAX_ATTEMPTS = 4;

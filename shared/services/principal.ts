@@ -8,6 +8,7 @@ import {
   type TokenScope,
 } from '../domain/effective-permissions.js';
 import { policySchema } from '../domain/policy.js';
+import type { PrincipalData } from './authorizer-context.js';
 
 /** Who is calling: the verified token, its member as they are now, and what the two allow together. */
 export interface Principal {
@@ -35,34 +36,13 @@ export interface Principal {
   readonly permissions: EffectivePermissions;
 }
 
-export type PrincipalData = Omit<Principal, 'permissions'>;
+export type { PrincipalData } from './authorizer-context.js';
 
 export function buildPrincipal(data: PrincipalData): Principal {
   const member =
     data.member === null ? null : memberPermissions({ memberId: data.memberId, ...data.member }, data.roles);
   const scope = scopePermissions(data.scope, data.serviceToken ? null : data.memberId, data.roles);
   return { ...data, permissions: new EffectivePermissions(scope, member) };
-}
-
-/**
- * API Gateway passes an authorizer's context to the handlers as strings, numbers or booleans only,
- * so structured parts travel as JSON strings. The answer is cached and reused for every route, so
- * it holds who the caller is and what they may do, never which route they called.
- */
-export type AuthorizerContext = Record<string, string>;
-
-export function toAuthorizerContext(data: PrincipalData): AuthorizerContext {
-  return {
-    accountId: data.accountId,
-    tokenId: data.tokenId,
-    tokenName: data.tokenName,
-    serviceToken: String(data.serviceToken),
-    memberId: data.memberId,
-    member: JSON.stringify(data.member),
-    scope: JSON.stringify(data.scope),
-    roles: JSON.stringify([...data.roles.values()]),
-    ...(data.validUntil !== undefined ? { validUntil: String(data.validUntil) } : {}),
-  };
 }
 
 const scopeSchema = z.discriminatedUnion('kind', [

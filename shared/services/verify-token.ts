@@ -4,7 +4,7 @@ import { roleRepo } from '../data/role-repo.js';
 import { type HashRecord, type TokenRecord, tokenRepo } from '../data/token-repo.js';
 import type { CustomRole } from '../domain/effective-permissions.js';
 import { hashSecret, secretsEqual, tokenFromAuthorizationHeader } from '../domain/token-format.js';
-import type { PrincipalData } from './principal.js';
+import type { PrincipalData } from './authorizer-context.js';
 
 /**
  * Expected denials are values, faults are exceptions: every way a presented token can be invalid

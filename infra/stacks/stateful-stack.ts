@@ -1,0 +1,23 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { TABLE_ENV, type TableId } from '../../shared/data/tables.js';
+import { AccessTokensData } from '../constructs/access-tokens-data.js';
+import type { StageConfig } from '../stage-config.js';
+
+/** Tables and the event bus: what must survive any redeploy of the functions. */
+export class StatefulStack extends Stack {
+  readonly data: AccessTokensData;
+
+  constructor(scope: Construct, id: string, config: StageConfig, props?: StackProps) {
+    super(scope, id, props);
+    this.data = new AccessTokensData(this, 'Data', {
+      removalPolicy: config.removalPolicy,
+      deletionProtection: config.deletionProtection,
+    });
+    // The bootstrap command finds the tables through these outputs.
+    for (const [tableId, table] of Object.entries(this.data.tables)) {
+      new CfnOutput(this, TABLE_ENV[tableId as TableId].replace(/_/g, ''), { value: table.tableName });
+    }
+    new CfnOutput(this, 'EventBusName', { value: this.data.bus.eventBusName });
+  }
+}

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { localTableNames, tableEnvironment } from '../../infra/local/provision.js';
+import { TABLE_ENV } from '../../shared/data/tables.js';
+
+/**
+ * The deployment bootstrap command, end to end: it reads the stack outputs from a server that
+ * speaks CloudFormation's query protocol, and writes to the run's DynamoDB Local.
+ */
+let server: Server;
+let endpoint: string;
+
+beforeAll(async () => {
+  const names = tableEnvironment(localTableNames(inject('tablePrefix')));
+  const outputs = Object.entries(names)
+    .map(
+      ([variable, table]) =>
+        `<member><OutputKey>${variable.replace(/_/g, '')}</OutputKey><OutputValue>${table}</OutputValue></member>`,
+    )
+    .join('');
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (c) => {
+      body += c;
+    });
+    request.on('end', () => {
+      if (!body.includes('StackName=AccessTokens-prod-Stateful')) {
+        response.writeHead(400, { 'content-type': 'text/xml' });
+        return response.end(
+          '<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack does not exist</Message></Error></ErrorResponse>',
+        );
+      }
+      response.writeHead(200, { 'content-type': 'text/xml' });
+      response.end(
+        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>AccessTokens-prod-Stateful</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-11-27T00:00:00Z</CreationTime><Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>`,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+afterAll(() => {
+  server.close();
+});
+
+function runBootstrap(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    };
+    for (const variable of Object.values(TABLE_ENV)) delete env[variable];
+    const child = spawn(process.execPath, [tsx, 'infra/bootstrap.ts', ...args], { env });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('the deployment bootstrap', () => {
+  it('creates the account and prints the owner token once; a second run changes nothing', async () => {
+    const accountId = `boot-${Date.now()}`;
+    const first = await runBootstrap([
+      '--stage',
+      'prod',
+      '--email',
+      'owner@example.com',
+      '--account-id',
+      accountId,
+    ]);
+    expect(first.code).toBe(0);
+    const token = /Owner token: (atk_[0-9A-Za-z]{39})/.exec(first.output)?.[1];
+    expect(token).toBeDefined();
+    const second = await runBootstrap([
+      '--stage',
+      'prod',
+      '--email',
+      'owner@example.com',
+      '--account-id',
+      accountId,
+    ]);
+    expect(second.code).toBe(0);
+    expect(second.output).toContain('already exists');
+    expect(second.output).not.toContain('atk_');
+    const { verifyToken } = await import('../../shared/services/verify-token.js');
+    const verified = await verifyToken(token);
+    expect(verified.ok && verified.principal.accountId).toBe(accountId);
+  });
+
+  it('says plainly what is missing', async () => {
+    expect((await runBootstrap(['--stage', 'prod'])).output).toContain('--email');
+    const missing = await runBootstrap(['--stage', 'dev', '--email', 'a@b.co']);
+    expect(missing.code).toBe(1);
+    expect(missing.output).toContain('Deploy it first');
+  });
+});
