@@ -111,54 +111,49 @@ function toResult(result: ApiResult): APIGatewayProxyResult {
 
 type Routes<H> = Readonly<Record<string, H>>;
 
-/**
- * A Lambda for several routes of one resource: middy chain (logging, error mapping), JSON body,
- * principal from the authorizer context, dispatch on `METHOD /resource/{path}`.
- */
-export function apiHandler(routes: Routes<RouteHandler>) {
+/** The middy chain every API function shares: logging, error mapping, dispatch on `METHOD /resource/{path}`. */
+function chain(dispatch: (event: APIGatewayProxyEvent, request: PublicRequest) => Promise<ApiResult>) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(requestLogger())
     .use(errorMapper())
-    .handler(async (event) => {
-      const route = routes[routeKey(event)];
-      if (route === undefined)
-        throw methodNotAllowed(`${event.httpMethod} is not supported on ${event.path}`);
-      // Fail closed: a request that reached a handler without the authorizer's context is refused.
-      const principal = principalFromContext(event.requestContext?.authorizer);
-      // A cached authorizer answer can outlive the secret it was given for; it must not be honoured.
-      if (principal === null || (principal.validUntil !== undefined && principal.validUntil <= Date.now()))
-        throw unauthorized();
-      logger.appendKeys({
-        accountId: principal.accountId,
-        tokenId: principal.tokenId,
-        memberId: principal.memberId,
-      });
-      const result = await route({
-        principal,
-        body: parseBody(event),
-        path: (event.pathParameters ?? {}) as Record<string, string>,
-        query: (event.queryStringParameters ?? {}) as Record<string, string>,
-        requestId: event.requestContext.requestId,
-      });
-      return toResult(result);
+    .handler(async (event) =>
+      toResult(
+        await dispatch(event, {
+          body: parseBody(event),
+          path: (event.pathParameters ?? {}) as Record<string, string>,
+          query: (event.queryStringParameters ?? {}) as Record<string, string>,
+          requestId: event.requestContext.requestId,
+        }),
+      ),
+    );
+}
+
+function routeFor<H>(routes: Routes<H>, event: APIGatewayProxyEvent): H {
+  const route = routes[routeKey(event)];
+  if (route === undefined) throw methodNotAllowed(`${event.httpMethod} is not supported on ${event.path}`);
+  return route;
+}
+
+/** A Lambda for several routes of one resource, called with the principal from the authorizer context. */
+export function apiHandler(routes: Routes<RouteHandler>) {
+  return chain(async (event, request) => {
+    const route = routeFor(routes, event);
+    // Fail closed: a request that reached a handler without the authorizer's context is refused,
+    // and so is a cached authorizer answer that outlived the secret it was given for.
+    const principal = principalFromContext(event.requestContext?.authorizer);
+    if (principal === null || (principal.validUntil !== undefined && principal.validUntil <= Date.now())) {
+      throw unauthorized();
+    }
+    logger.appendKeys({
+      accountId: principal.accountId,
+      tokenId: principal.tokenId,
+      memberId: principal.memberId,
     });
+    return route({ ...request, principal });
+  });
 }
 
 /** The same chain for routes that take no credentials (accepting an invitation). */
 export function publicApiHandler(routes: Routes<PublicRouteHandler>) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(requestLogger())
-    .use(errorMapper())
-    .handler(async (event) => {
-      const route = routes[routeKey(event)];
-      if (route === undefined)
-        throw methodNotAllowed(`${event.httpMethod} is not supported on ${event.path}`);
-      const result = await route({
-        body: parseBody(event),
-        path: (event.pathParameters ?? {}) as Record<string, string>,
-        query: (event.queryStringParameters ?? {}) as Record<string, string>,
-        requestId: event.requestContext.requestId,
-      });
-      return toResult(result);
-    });
+  return chain(async (event, request) => routeFor(routes, event)(request));
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local.js';
+import { runTsx } from '../support/run.js';
 
 // A newcomer's path: `npm start` prints the owner token, which then works with curl-like calls.
 let child: ChildProcess | undefined;
@@ -103,22 +104,6 @@ describe('npm start', () => {
 });
 
 /** Runs the `npm start` entry directly (node + tsx), to see how it fails. */
-function runStart(
-  env: Record<string, string>,
-  args: string[],
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    let output = '';
-    const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const run = spawn(process.execPath, [tsx, 'infra/local/start.ts', ...args], {
-      env: { ...process.env, ...env },
-    });
-    run.stdout.on('data', (d) => {
-      output += d;
-    });
-    run.stderr.on('data', (d) => {
-      output += d;
-    });
-    run.on('exit', (code) => resolve({ code, output }));
-  });
+function runStart(env: Record<string, string>, args: string[]) {
+  return runTsx('infra/local/start.ts', args, { ...process.env, ...env });
 }

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localTableNames, tableEnvironment } from '../../infra/local/provision.js';
 import { TABLE_ENV } from '../../shared/data/tables.js';
+import { runTsx } from '../support/run.js';
 
 /**
  * The deployment bootstrap command, end to end: it reads the stack outputs from a server that
@@ -46,26 +45,15 @@ afterAll(() => {
   server.close();
 });
 
-function runBootstrap(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
-      AWS_ACCESS_KEY_ID: 'x',
-      AWS_SECRET_ACCESS_KEY: 'x',
-    };
-    for (const variable of Object.values(TABLE_ENV)) delete env[variable];
-    const child = spawn(process.execPath, [tsx, 'infra/bootstrap.ts', ...args], { env });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+function runBootstrap(args: string[]) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  };
+  for (const variable of Object.values(TABLE_ENV)) delete env[variable];
+  return runTsx('infra/bootstrap.ts', args, env);
 }
 
 describe('the deployment bootstrap', () => {

@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE } from '../../infra/constructs/bundling.js';
+import { toAuthorizerContext } from '../../shared/services/authorizer-context.js';
+
+// The bundles as they are deployed (ESM, minified, SDK inside, the require() banner) load and
+// answer in a plain Node process: what would break first in Lambda if the bundling were wrong.
+const dir = mkdtempSync(join(tmpdir(), 'bundles-'));
+type Handler = (event: unknown, context: Context) => Promise<any>;
+const handlers: Record<string, Handler> = {};
+
+beforeAll(async () => {
+  for (const [name, entry] of Object.entries({
+    authorizer: 'functions/authorizer/handler.ts',
+    identity: 'functions/identity/handler.ts',
+    tokens: 'functions/tokens/handler.ts',
+  })) {
+    const outfile = join(dir, `${name}.mjs`);
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: BUNDLE.target,
+      mainFields: [...BUNDLE.mainFields],
+      banner: { js: BUNDLE.banner },
+      minify: true,
+      logLevel: 'error',
+    });
+    handlers[name] = ((await import(pathToFileURL(outfile).href)) as { handler: Handler }).handler;
+  }
+});
+
+const context = { awsRequestId: 'r1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+function event(
+  method: string,
+  resource: string,
+  body: string | null,
+  authorizer: Record<string, string>,
+): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    resource,
+    path: resource,
+    body,
+    isBase64Encoded: false,
+    headers: {},
+    pathParameters: null,
+    queryStringParameters: null,
+    requestContext: { requestId: 'req-1', authorizer },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const principal = toAuthorizerContext({
+  accountId: 'a1',
+  tokenId: 't1',
+  tokenName: 'ci',
+  serviceToken: false,
+  memberId: 'm1',
+  member: { role: 'writer', customRoles: [], email: 'm@example.com', isOwner: false },
+  scope: { kind: 'role', role: 'reader' },
+  roles: new Map(),
+});
+
+describe('the deployed bundles', () => {
+  it("the authorizer refuses a malformed token with API Gateway's Unauthorized, reading nothing", async () => {
+    await expect(
+      handlers.authorizer!(
+        {
+          type: 'REQUEST',
+          methodArn: 'arn:aws:execute-api:r:1:api/prod/GET/x',
+          headers: { Authorization: 'nope' },
+        },
+        context,
+      ),
+    ).rejects.toThrow('Unauthorized');
+  });
+
+  it('a handler answers from the authorizer context', async () => {
+    const reply = await handlers.identity!(event('GET', '/api/v2/caller-identity', null, principal), context);
+    expect(reply.statusCode).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ tokenId: 't1', tokenKind: 'personal', role: 'reader' });
+  });
+
+  it("a handler maps bad input to the contract's 400 and a missing context to 401", async () => {
+    const bad = await handlers.tokens!(event('POST', '/api/v2/tokens', '{oops', principal), context);
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ code: 'invalid_request', id: 'req-1' });
+    const anonymous = await handlers.tokens!(event('GET', '/api/v2/tokens', null, {}), context);
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
