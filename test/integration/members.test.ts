@@ -65,15 +65,30 @@ describe('inviting members', () => {
     });
   });
 
-  it('an expired invitation is refused', async () => {
+  it('an invitation is valid for 7 days, and refused once expired', async () => {
     const { memberRepo } = await import('../../shared/data/member-repo.js');
     const { hashSecret } = await import('../../shared/domain/token-format.js');
+    const { dynamo } = await import('../../shared/data/clients.js');
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
     const member = (await api.post(owner, '/members', [{ email: email('late') }])).body.items[0];
-    const invite = await memberRepo.getInvite(hashSecret(member._inviteCode));
-    expect(invite!.expiresAt - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
+    const hash = hashSecret(member._inviteCode);
+    const invite = await memberRepo.getInvite(hash);
+    expect(invite!.expiresAt - Date.now()).toBeGreaterThan(6.99 * 24 * 3600 * 1000);
     expect(invite!.expiresAt - Date.now()).toBeLessThanOrEqual(7 * 24 * 3600 * 1000);
-    const reply = await api.post(null, '/invitations/accept', { code: member._inviteCode });
-    expect(reply.status).toBe(201);
+    // Seven days later (TTL has not removed it yet):
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: process.env.MEMBERS_TABLE,
+        Key: { pk: `INVITE#${hash}`, sk: 'INVITE' },
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': Date.now() - 1 },
+      }),
+    );
+    await expectNoChange(account.accountId, async () => {
+      const reply = await api.post(null, '/invitations/accept', { code: member._inviteCode });
+      expect(reply.status).toBe(401);
+      expect(reply.body).toMatchObject({ code: 'unauthorized', message: 'Invalid invitation code' });
+    });
   });
 
   it.each([

@@ -1,0 +1,43 @@
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { AccessTokens } from '../../infra/constructs/access-tokens.js';
+
+// The reusable construct, as a platform team would drop it into its own app and stack.
+describe('the AccessTokens construct', () => {
+  it("takes the team's settings and passes the AWS Solutions checks in a single stack", () => {
+    const app = new App();
+    const stack = new Stack(app, 'PlatformStack');
+    const topic = new Topic(stack, 'PlatformAlarms', { enforceSSL: true });
+    Validations.of(topic).acknowledge({ id: 'AwsSolutions-SNS2', reason: 'test topic' });
+    new AccessTokens(stack, 'Tokens', {
+      stageName: 'live',
+      authorizerCacheTtl: Duration.seconds(60),
+      alarmTopic: topic,
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      corsAllowOrigins: ['https://app.example.com'],
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 60 });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'live' });
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toHaveLength(1);
+    for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+    }
+    // CORS is configured: preflight OPTIONS methods exist.
+    const options = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
+      (m) => m.Properties.HttpMethod === 'OPTIONS',
+    );
+    expect(options.length).toBeGreaterThan(0);
+  });
+});
