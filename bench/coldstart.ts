@@ -6,12 +6,11 @@
  * Run: npm run bench:coldstart
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { BUNDLE } from '../infra/constructs/bundling.js';
+import { bundleHandler } from '../infra/constructs/bundling.js';
 import { fmt, median } from './support.js';
 
 const RUNS = 21;
@@ -27,23 +26,6 @@ const ENTRIES: Record<string, string> = {
   'tokens-stream': 'functions/streams/tokens.ts',
   'roles-stream': 'functions/streams/roles.ts',
 };
-
-async function bundle(entry: string, outfile: string): Promise<number> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLE.target,
-    mainFields: [...BUNDLE.mainFields],
-    banner: { js: BUNDLE.banner },
-    minify: true,
-    sourcemap: 'external',
-    logLevel: 'error',
-  });
-  return statSync(outfile).size;
-}
 
 /** Median ms to import the bundle in a new Node process (module evaluation included). */
 function importTime(file: string): number {
@@ -68,11 +50,11 @@ async function main() {
   const baselineEntry = 'bench/coldstart-baseline.ts';
   const rows: { name: string; size: number; ms: number }[] = [];
   const baselineFile = join(dir, 'baseline.mjs');
-  const baselineSize = await bundle(baselineEntry, baselineFile);
+  const baselineSize = await bundleHandler(baselineEntry, baselineFile);
   const baselineMs = importTime(baselineFile);
   for (const [name, entry] of Object.entries(ENTRIES)) {
     const file = join(dir, `${name}.mjs`);
-    const size = await bundle(entry, file);
+    const size = await bundleHandler(entry, file);
     rows.push({ name, size, ms: importTime(file) });
   }
   console.log(

@@ -1,24 +1,14 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AccessTokensApi } from './access-tokens-api.js';
+import { AccessTokensApi, type AccessTokensApiProps } from './access-tokens-api.js';
 import { AccessTokensData } from './access-tokens-data.js';
 
-export interface AccessTokensProps {
+/** The API's settings (see AccessTokensApiProps), plus what the data needs; every one optional. */
+export interface AccessTokensProps extends Omit<AccessTokensApiProps, 'tables' | 'bus' | 'stageName'> {
   /** The API stage name (default `prod`). */
   readonly stageName?: string;
-  /** How long API Gateway reuses an authorizer answer (default 300 s). Revocation flushes it. */
-  readonly authorizerCacheTtl?: Duration;
-  /** Alarms go here; a topic is created when none is given. */
-  readonly alarmTopic?: ITopic;
-  /** Tables, bus, logs and queues: RETAIN by default. */
-  readonly removalPolicy?: RemovalPolicy;
+  /** Deletion protection on the tables (default true). */
   readonly deletionProtection?: boolean;
-  readonly throttling?: { readonly rateLimit: number; readonly burstLimit: number };
-  readonly corsAllowOrigins?: readonly string[];
-  readonly maxRequestBodyBytes?: number;
-  readonly logRetention?: RetentionDays;
 }
 
 /**
@@ -37,17 +27,13 @@ export class AccessTokens extends Construct {
       removalPolicy,
       ...(props.deletionProtection !== undefined ? { deletionProtection: props.deletionProtection } : {}),
     });
+    const { deletionProtection: _, stageName, ...apiSettings } = props;
     this.api = new AccessTokensApi(this, 'Service', {
+      ...apiSettings,
       tables: this.data.tables,
       bus: this.data.bus,
-      stageName: props.stageName ?? 'prod',
+      stageName: stageName ?? 'prod',
       removalPolicy,
-      ...(props.authorizerCacheTtl ? { authorizerCacheTtl: props.authorizerCacheTtl } : {}),
-      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
-      ...(props.throttling ? { throttling: props.throttling } : {}),
-      ...(props.corsAllowOrigins ? { corsAllowOrigins: props.corsAllowOrigins } : {}),
-      ...(props.maxRequestBodyBytes ? { maxRequestBodyBytes: props.maxRequestBodyBytes } : {}),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
   }
 }

@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { dynamo } from './clients.js';
+import { ConditionFailedError } from './errors.js';
 import { keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
 import { BY_MEMBER_INDEX } from './tables.js';
@@ -211,7 +212,7 @@ export const tokenRepo = {
       ]);
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionFailedError') return false;
+      if (error instanceof ConditionFailedError) return false;
       throw error;
     }
   },
@@ -255,7 +256,7 @@ export const tokenRepo = {
       ]);
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionFailedError') return false;
+      if (error instanceof ConditionFailedError) return false;
       throw error;
     }
   },

@@ -1,3 +1,4 @@
+import { ConditionFailedError } from '../data/errors.js';
 import { type MemberRecord, memberRepo, type NewMember } from '../data/member-repo.js';
 import { roleRepo } from '../data/role-repo.js';
 import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
@@ -226,7 +227,7 @@ export async function acceptInvitation(body: unknown): Promise<{ member: MemberV
   try {
     await tokenRepo.create(token, memberRepo.consumeInviteItems(hash, member));
   } catch (error) {
-    if ((error as Error).name === 'ConditionFailedError') throw rejected();
+    if (error instanceof ConditionFailedError) throw rejected();
     throw error;
   }
   const { inviteHash: _used, ...accepted } = member;

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE } from '../../infra/constructs/bundling.js';
+import { bundleHandler } from '../../infra/constructs/bundling.js';
 import { toAuthorizerContext } from '../../shared/services/authorizer-context.js';
 
 // The bundles as they are deployed (ESM, minified, SDK inside, the require() banner) load and
@@ -21,18 +20,7 @@ beforeAll(async () => {
     tokens: 'functions/tokens/handler.ts',
   })) {
     const outfile = join(dir, `${name}.mjs`);
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: BUNDLE.target,
-      mainFields: [...BUNDLE.mainFields],
-      banner: { js: BUNDLE.banner },
-      minify: true,
-      logLevel: 'error',
-    });
+    await bundleHandler(entry, outfile);
     handlers[name] = ((await import(pathToFileURL(outfile).href)) as { handler: Handler }).handler;
   }
 });

@@ -97,7 +97,9 @@ describe('the stateless stack', () => {
   });
 
   it('has no CORS unless origins are configured', () => {
-    expect(resourcesOf('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS')).toHaveLength(0);
+    expect(
+      resourcesOf('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS'),
+    ).toHaveLength(0);
   });
 
   it('caches the REQUEST authorizer on the Authorization header for 300 s', () => {
