@@ -129,9 +129,16 @@ export class LocalGateway {
       );
     }
     const values = match.pattern.exec(request.path)?.slice(1) ?? [];
-    const pathParameters = Object.fromEntries(
-      match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
-    );
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(
+        match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+      );
+    } catch {
+      return respond(
+        errorBody('invalid_request', `The path ${request.path} is not validly percent-encoded`, requestId),
+      );
+    }
     const headers = lowerCaseKeys(request.headers ?? {});
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${this.stage}/${request.method}${request.path}`;
 

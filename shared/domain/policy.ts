@@ -58,7 +58,15 @@ export const statementSchema = z
     }
   });
 
-export const policySchema = z.array(statementSchema).max(200, 'at most 200 statements');
+/** 32 KiB of JSON at most (the order of IAM's own policy limits), so an item always fits DynamoDB's 400 KB. */
+export const MAX_POLICY_BYTES = 32 * 1024;
+
+export const policySchema = z
+  .array(statementSchema)
+  .max(200, 'at most 200 statements')
+  .refine((policy) => Buffer.byteLength(JSON.stringify(policy)) <= MAX_POLICY_BYTES, {
+    message: `must be at most ${MAX_POLICY_BYTES} bytes of JSON`,
+  });
 
 export type Statement = z.infer<typeof statementSchema>;
 export type Policy = Statement[];

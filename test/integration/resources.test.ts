@@ -143,6 +143,12 @@ describe('flags', () => {
 });
 
 describe('the gateway', () => {
+  it('answers a badly encoded path with 400', async () => {
+    const reply = await api.get(owner, '/projects/%ZZ');
+    expect(reply.status).toBe(400);
+    expect(reply.body.code).toBe('invalid_request');
+  });
+
   it('answers unknown paths with 404 and wrong methods with 405, in the error shape', async () => {
     const missing = await api.get(owner, '/nothing-here');
     expect(missing.status).toBe(404);

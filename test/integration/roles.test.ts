@@ -67,6 +67,19 @@ describe('custom roles', () => {
     ],
     ['an unknown base', { ...flagFlipper, key: 'k4', basePermissions: 'admin' }, 'basePermissions'],
     ['an unknown field', { ...flagFlipper, key: 'k5', owner: 'me' }, 'owner'],
+    [
+      'a policy too large to store',
+      {
+        key: 'k6',
+        name: 'n',
+        policy: Array.from({ length: 150 }, (_, i) => ({
+          effect: 'allow',
+          actions: ['viewProject'],
+          resources: Array.from({ length: 20 }, (_, j) => `proj/project-with-a-long-key-${i}-${j}`),
+        })),
+      },
+      'policy: must be at most 32768 bytes',
+    ],
   ])('%s is a 400 naming the field', async (_, body, message) => {
     await expectNoChange(account.accountId, async () => {
       const reply = await api.post(owner, '/roles', body);
