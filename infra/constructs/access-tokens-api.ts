@@ -130,7 +130,7 @@ export class AccessTokensApi extends Construct {
         }),
       );
     allow(authorizer, tables.tokens, ['GetItem', 'UpdateItem']);
-    allow(authorizer, tables.members, ['GetItem']);
+    allow(authorizer, tables.members, ['GetItem', 'UpdateItem']);
     allow(authorizer, tables.roles, ['BatchGetItem']);
     allow(crud.tokens, tables.tokens, ['GetItem', 'Query', 'PutItem', 'DeleteItem']);
     allow(crud.tokens, tables.members, ['GetItem', 'Query']);

@@ -135,6 +135,19 @@ export const memberRepo = {
     ]);
   },
 
+  /** The write that records a member's last activity, to go with their token's `lastUsed`. */
+  lastSeenItem(accountId: string, memberId: string, now: number): TransactItem {
+    return {
+      Update: {
+        TableName: table(),
+        Key: keys.member(accountId, memberId),
+        UpdateExpression: 'SET lastSeen = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now },
+      },
+    };
+  },
+
   async getInvite(hash: string): Promise<InviteRecord | undefined> {
     const { Item } = await dynamo().send(
       new GetCommand({ TableName: table(), Key: keys.invite(hash), ConsistentRead: true }),

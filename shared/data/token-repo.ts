@@ -231,9 +231,11 @@ export const tokenRepo = {
     presentedHash: string,
     now: number,
     intervalMs: number,
+    alongside: TransactItem[] = [],
   ): Promise<boolean> {
     try {
       await transact('recently recorded', [
+        ...alongside,
         {
           Update: {
             TableName: table(),

@@ -87,11 +87,17 @@ export async function verifyToken(
   return { ok: true, principal, lastUsedWrite: recordUse(token, hash, now) };
 }
 
-/** `lastUsed` at most once a minute per token; a failed write never fails the request. */
+/**
+ * `lastUsed` (and the member's `_lastSeen`) at most once a minute per token, off the request's
+ * path; a failed write never fails the request.
+ */
 function recordUse(token: TokenRecord, hash: string, now: number): Promise<unknown> | undefined {
   const interval = config.lastUsedIntervalMs();
   if (token.lastUsed !== undefined && token.lastUsed > now - interval) return undefined;
-  return tokenRepo.touchLastUsed(token, hash, now, interval).catch(() => false);
+  const memberSeen = token.serviceToken
+    ? []
+    : [memberRepo.lastSeenItem(token.accountId, token.memberId, now)];
+  return tokenRepo.touchLastUsed(token, hash, now, interval, memberSeen).catch(() => false);
 }
 
 function validUntilOf(token: HashRecord, presentedHash: string): { validUntil?: number } {

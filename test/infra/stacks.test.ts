@@ -155,7 +155,10 @@ describe('the stateless stack', () => {
   });
 
   it.each([
-    ['Authorizer', { tokens: d('GetItem', 'UpdateItem'), members: d('GetItem'), roles: d('BatchGetItem') }],
+    [
+      'Authorizer',
+      { tokens: d('GetItem', 'UpdateItem'), members: d('GetItem', 'UpdateItem'), roles: d('BatchGetItem') },
+    ],
     [
       'Tokens',
       {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Account, Api, addMember, type Invited, newAccount } from '../support/api.js';
+import { within } from '../support/eventually.js';
 import { expectNoChange } from '../support/store.js';
 
 const api = new Api();
@@ -419,6 +420,26 @@ describe('reset, clone and delete', () => {
     expect((await api.get(token.token, '/caller-identity')).status).toBe(200);
     await new Promise((r) => setTimeout(r, 900));
     expect((await api.get(token.token, '/caller-identity')).status).toBe(401);
+  });
+});
+
+describe('usage', () => {
+  it("records lastUsed and the member's _lastSeen on use, at most once a minute", async () => {
+    const member = await addMember(api, owner, 'reader');
+    const token = (await api.post(member.token, '/tokens', { name: 'used', role: 'reader' })).body;
+    expect(token.lastUsed).toBeUndefined();
+    const before = Date.now();
+    expect((await api.get(token.token, '/projects')).status).toBe(200);
+    let seen: any;
+    await within(2000, async () => {
+      seen = (await api.get(owner, `/tokens/${token._id}`)).body;
+      return seen.lastUsed !== undefined;
+    });
+    expect(seen.lastUsed).toBeGreaterThanOrEqual(before);
+    expect((await api.get(owner, `/members/${member.memberId}`)).body._lastSeen).toBe(seen.lastUsed);
+    expect((await api.get(token.token, '/projects')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await api.get(owner, `/tokens/${token._id}`)).body.lastUsed).toBe(seen.lastUsed);
   });
 });
 
