@@ -57,13 +57,15 @@ async function main(): Promise<void> {
     accountName: values.name,
     ownerEmail: values.email,
   });
+  // Program output for the operator: the one place a deployment's first token is shown, once. Not a log.
+  const say = (line: string) => process.stdout.write(`${line}\n`);
   if (result.created) {
-    console.log(
+    say(
       `Created account "${values['account-id']}" with owner ${values.email}. The owner token is shown this once; keep it:`,
     );
-    console.log(`Owner token: ${result.ownerToken}`);
+    say(`Owner token: ${result.ownerToken}`);
   } else {
-    console.log(
+    say(
       `Account "${values['account-id']}" already exists (owner ${result.ownerId}); nothing was changed and no token is shown.`,
     );
   }
