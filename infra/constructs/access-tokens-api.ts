@@ -32,6 +32,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { BY_MEMBER_INDEX, TABLE_ENV, type TableId } from '../../shared/data/tables.js';
+import { type ErrorCode, STATUS } from '../../shared/http/errors.js';
 import { type FunctionName, ROUTES } from '../../shared/http/routes.js';
 import { NodeFunction } from './node-function.js';
 
@@ -228,46 +229,31 @@ export class AccessTokensApi extends Construct {
       },
     );
 
-    // The gateway's own answers in the contract's error shape.
-    const respond = (name: string, type: ResponseType, status: string, code: string, message: string) =>
+    // The gateway's own answers in the contract's error shape, with the contract's status codes.
+    const unavailable = 'The service is temporarily unavailable; retry later';
+    const gatewayResponses: [string, ResponseType, ErrorCode, string][] = [
+      ['Unauthorized', ResponseType.UNAUTHORIZED, 'unauthorized', 'Invalid access token'],
+      ['AccessDenied', ResponseType.ACCESS_DENIED, 'forbidden', 'The token may not call this API'],
+      ['AuthorizerFailure', ResponseType.AUTHORIZER_FAILURE, 'service_unavailable', unavailable],
+      [
+        'AuthorizerConfiguration',
+        ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+        'service_unavailable',
+        unavailable,
+      ],
+      ['MissingRoute', ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found', 'No such route'],
+      ['Throttled', ResponseType.THROTTLED, 'rate_limited', 'Too many requests; retry later'],
+      ['TooLarge', ResponseType.REQUEST_TOO_LARGE, 'invalid_request', 'The request body is too large'],
+      ['Default4xx', ResponseType.DEFAULT_4XX, 'invalid_request', '$context.error.messageString'],
+      ['Default5xx', ResponseType.DEFAULT_5XX, 'internal_server_error', 'Internal server error'],
+    ];
+    for (const [name, type, code, message] of gatewayResponses) {
       this.api.addGatewayResponse(name, {
         type,
-        statusCode: status,
+        statusCode: String(STATUS[code]),
         templates: { 'application/json': ERROR_TEMPLATE(code, message) },
       });
-    respond('Unauthorized', ResponseType.UNAUTHORIZED, '401', 'unauthorized', 'Invalid access token');
-    respond(
-      'AccessDenied',
-      ResponseType.ACCESS_DENIED,
-      '403',
-      'forbidden',
-      'The token may not call this API',
-    );
-    respond(
-      'AuthorizerFailure',
-      ResponseType.AUTHORIZER_FAILURE,
-      '503',
-      'service_unavailable',
-      'The service is temporarily unavailable; retry later',
-    );
-    respond(
-      'AuthorizerConfiguration',
-      ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-      '503',
-      'service_unavailable',
-      'The service is temporarily unavailable; retry later',
-    );
-    respond('MissingRoute', ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'not_found', 'No such route');
-    respond('Throttled', ResponseType.THROTTLED, '429', 'rate_limited', 'Too many requests; retry later');
-    respond(
-      'TooLarge',
-      ResponseType.REQUEST_TOO_LARGE,
-      '400',
-      'invalid_request',
-      'The request body is too large',
-    );
-    respond('Default4xx', ResponseType.DEFAULT_4XX, '400', 'invalid_request', '$context.error.messageString');
-    respond('Default5xx', ResponseType.DEFAULT_5XX, '500', 'internal_server_error', 'Internal server error');
+    }
 
     // Request size limits and a rate limit per client address, in front of the stage.
     const maxBody = props.maxRequestBodyBytes ?? 64 * 1024;

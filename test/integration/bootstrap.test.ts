@@ -59,25 +59,12 @@ function runBootstrap(args: string[]) {
 describe('the deployment bootstrap', () => {
   it('creates the account and prints the owner token once; a second run changes nothing', async () => {
     const accountId = `boot-${Date.now()}`;
-    const first = await runBootstrap([
-      '--stage',
-      'prod',
-      '--email',
-      'owner@example.com',
-      '--account-id',
-      accountId,
-    ]);
+    const args = ['--stage', 'prod', '--email', 'owner@example.com', '--account-id', accountId];
+    const first = await runBootstrap(args);
     expect(first.code).toBe(0);
     const token = /Owner token: (atk_[0-9A-Za-z]{39})/.exec(first.output)?.[1];
     expect(token).toBeDefined();
-    const second = await runBootstrap([
-      '--stage',
-      'prod',
-      '--email',
-      'owner@example.com',
-      '--account-id',
-      accountId,
-    ]);
+    const second = await runBootstrap(args);
     expect(second.code).toBe(0);
     expect(second.output).toContain('already exists');
     expect(second.output).not.toContain('atk_');
