@@ -20,7 +20,7 @@ import { API_BASE } from '../http/routes.js';
 import { parseInput } from '../http/validation.js';
 import { acceptSchema, editableMemberSchema, inviteSchema } from '../schemas/member.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
-import type { Principal } from './principal.js';
+import { holderOf, type Principal } from './principal.js';
 import { type TokenView, tokenView } from './token-service.js';
 
 export const INVITE_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
@@ -74,7 +74,7 @@ async function ensureRolesExist(accountId: string, keys: readonly string[], fiel
 
 /** The caller's own rank: nobody gives a member a role above their own (the owner gives any). */
 function callerRank(principal: Principal): number {
-  return principal.member === null ? 0 : roleRank(principal.member.role);
+  return roleRank(holderOf(principal).role);
 }
 
 export async function listMembers(

@@ -5,6 +5,7 @@ import {
   EffectivePermissions,
   memberPermissions,
   scopePermissions,
+  type TokenHolder,
   type TokenScope,
 } from '../domain/effective-permissions.js';
 import { policySchema } from '../domain/policy.js';
@@ -37,6 +38,19 @@ export interface Principal {
 }
 
 export type { PrincipalData } from './authorizer-context.js';
+
+/**
+ * What the caller holds for the rank rules: their member's roles, or for a service token (which
+ * has no member) its own scope.
+ */
+export function holderOf(principal: Principal): TokenHolder {
+  if (principal.member !== null) return principal.member;
+  const { scope } = principal;
+  return {
+    role: scope.kind === 'role' ? scope.role : 'reader',
+    customRoles: scope.kind === 'customRoles' ? scope.roleKeys : [],
+  };
+}
 
 export function buildPrincipal(data: PrincipalData): Principal {
   const member =

@@ -1,12 +1,7 @@
 import { type MemberRecord, memberRepo } from '../data/member-repo.js';
 import { roleRepo } from '../data/role-repo.js';
 import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
-import {
-  callerTokenViolation,
-  rankRuleViolation,
-  type TokenHolder,
-  type TokenScope,
-} from '../domain/effective-permissions.js';
+import { callerTokenViolation, rankRuleViolation, type TokenScope } from '../domain/effective-permissions.js';
 import { type Resource, resources } from '../domain/resource.js';
 import { accessTokenFormat, hashSecret, newId, obscure } from '../domain/token-format.js';
 import { forbidden, invalid, notFound } from '../http/errors.js';
@@ -23,7 +18,7 @@ import {
   scopeOf,
 } from '../schemas/token.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
-import type { Principal } from './principal.js';
+import { holderOf, type Principal } from './principal.js';
 
 export interface TokenView {
   readonly _id: string;
@@ -69,16 +64,6 @@ export function tokenResource(token: Pick<TokenRecord, 'tokenId' | 'memberId' | 
   return token.serviceToken
     ? resources.serviceToken(token.tokenId)
     : resources.personalToken(token.memberId, token.tokenId);
-}
-
-/** What the caller holds for the rank rule: their member's roles, or a service token's own scope. */
-function holderOf(principal: Principal): TokenHolder {
-  if (principal.member !== null) return principal.member;
-  const { scope } = principal;
-  return {
-    role: scope.kind === 'role' ? scope.role : 'reader',
-    customRoles: scope.kind === 'customRoles' ? scope.roleKeys : [],
-  };
 }
 
 /** The rank rule and the caller-token rule, and that every custom role named exists. */

@@ -121,6 +121,17 @@ describe('inviting members', () => {
     });
   });
 
+  it('an admin service token can invite members, up to its own role', async () => {
+    const svc = (
+      await api.post(owner, '/tokens', { name: 'provisioning', role: 'admin', serviceToken: true })
+    ).body.token;
+    expect((await api.post(svc, '/members', [{ email: email('svc'), role: 'writer' }])).status).toBe(201);
+    expect((await api.post(svc, '/members', [{ email: email('svc2'), role: 'admin' }])).status).toBe(201);
+    const readerSvc = (await api.post(owner, '/tokens', { name: 'ro', role: 'reader', serviceToken: true }))
+      .body.token;
+    expect((await api.post(readerSvc, '/members', [{ email: email('svc3') }])).status).toBe(403);
+  });
+
   it('only members allowed createMember invite, and nobody above their own role', async () => {
     const writer = await addMember(api, owner, 'writer');
     expect((await api.post(writer.token, '/members', [{ email: email('w') }])).status).toBe(403);
