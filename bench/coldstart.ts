@@ -25,6 +25,7 @@ const ENTRIES: Record<string, string> = {
   'members-stream': 'functions/streams/members.ts',
   'tokens-stream': 'functions/streams/tokens.ts',
   'roles-stream': 'functions/streams/roles.ts',
+  'grace-sweeper': 'functions/sweeper/handler.ts',
 };
 
 /** Median ms to import the bundle in a new Node process (module evaluation included). */

@@ -21,7 +21,8 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -31,7 +32,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { BY_MEMBER_INDEX, TABLE_ENV, type TableId } from '../../shared/data/tables.js';
+import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX, TABLE_ENV, type TableId } from '../../shared/data/tables.js';
 import { type ErrorCode, STATUS } from '../../shared/http/errors.js';
 import { type FunctionName, ROUTES } from '../../shared/http/routes.js';
 import { NodeFunction } from './node-function.js';
@@ -75,7 +76,7 @@ export class AccessTokensApi extends Construct {
   readonly api: RestApi;
   readonly alarmTopic: ITopic;
   readonly functions: Record<
-    FunctionName | 'authorizer' | 'membersStream' | 'tokensStream' | 'rolesStream',
+    FunctionName | 'authorizer' | 'membersStream' | 'tokensStream' | 'rolesStream' | 'graceSweeper',
     NodeFunction
   >;
   readonly deadLetterQueues: Record<'members' | 'tokens' | 'roles', Queue>;
@@ -374,12 +375,26 @@ export class AccessTokensApi extends Construct {
       );
     }
     this.deadLetterQueues = queues;
+
+    // Every minute, end the reset grace periods that have passed (their revocation event goes out then).
+    const graceSweeper = make(
+      'GraceSweeper',
+      'functions/sweeper/handler.ts',
+      'Ends reset grace periods on time',
+    );
+    allow(graceSweeper, tables.tokens, ['Query'], BY_GRACE_END_INDEX);
+    allow(graceSweeper, tables.tokens, ['DeleteItem']);
+    new Rule(this, 'GraceSweepSchedule', {
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(graceSweeper.function, { retryAttempts: 0 })],
+    });
     this.functions = {
       authorizer,
       ...crud,
       membersStream: stream.members,
       tokensStream: stream.tokens,
       rolesStream: stream.roles,
+      graceSweeper,
     };
 
     // Alarms, on a topic a platform team can subscribe to.

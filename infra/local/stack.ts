@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { handler as membersStream } from '../../functions/streams/members.js';
 import { handler as rolesStream } from '../../functions/streams/roles.js';
 import { handler as tokensStream } from '../../functions/streams/tokens.js';
+import { handler as graceSweeper } from '../../functions/sweeper/handler.js';
 import { logger } from '../../shared/http/logger.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local.js';
@@ -141,7 +142,8 @@ export class LocalStack {
         },
       );
       await parts.poller.start();
-      parts.sweeper = new TtlSweeper(endpoint, tables, 1000);
+      // The deployed grace sweeper runs every minute on a schedule; locally every second, with TTL.
+      parts.sweeper = new TtlSweeper(endpoint, tables, 1000, graceSweeper);
       parts.sweeper.start();
       log('Stream poller and TTL sweeper running');
 

@@ -15,6 +15,8 @@ export class TtlSweeper {
     endpoint: string,
     private readonly names: Record<TableId, string>,
     private readonly intervalMs: number,
+    /** A scheduled function to run on the same interval (the grace sweeper). */
+    private readonly scheduled?: () => Promise<unknown>,
   ) {
     this.client = new DynamoDBClient({
       endpoint,
@@ -27,6 +29,7 @@ export class TtlSweeper {
     this.timer = setInterval(() => {
       // One sweep at a time; a failed sweep (DynamoDB Local going away) is simply tried again.
       this.running = this.running
+        .then(() => this.scheduled?.())
         .then(() => this.sweep())
         .then(
           () => undefined,

@@ -19,5 +19,9 @@ export const keys = {
   accountPartition: (accountId: string) => `ACCT#${accountId}`,
 };
 
+/** The byGraceEnd index: one partition (grace secrets are few), sorted by zero-padded epoch ms. */
+export const GRACE_SHARD = 'GRACE';
+export const graceEndKey = (epochMs: number) => String(epochMs).padStart(16, '0');
+
 /** Epoch seconds for DynamoDB TTL, from epoch milliseconds. */
 export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);

@@ -15,6 +15,15 @@ export async function queryAll<T>(input: QueryCommandInput): Promise<T[]> {
 
 /** Strips the key and bookkeeping attributes off an item. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, type: _type, memberKey: _memberKey, ttl: _ttl, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    memberKey: _memberKey,
+    ttl: _ttl,
+    graceShard: _graceShard,
+    graceEnd: _graceEnd,
+    ...rest
+  } = item;
   return rest as T;
 }

@@ -6,7 +6,8 @@
  *   lookup by email), `INVITE#<sha256>`/`INVITE` (a pending invitation, found by its code's hash).
  * - tokens: `ACCT#<a>`/`TOKEN#<id>` (a token; GSI byMember on `ACCT#<a>#MEMBER#<m>` for a member's
  *   personal tokens), `HASH#<sha256>`/`HASH` (a secret's hash: the authorizer's one strongly
- *   consistent GetItem, no GSI on the hot path).
+ *   consistent GetItem, no GSI on the hot path; GSI byGraceEnd lists the secrets in a reset's
+ *   grace period by its end, for the sweep that ends them on time).
  * - roles: `ACCT#<a>`/`ROLE#<key>`.
  * - resources: `ACCT#<a>`/`ACCOUNT`, `ACCT#<a>`/`PROJ#<p>`, `ACCT#<a>`/`FLAG#<p>#<f>`.
  * Streams (new and old images) on members, tokens and roles drive revocation; `ttl` (epoch
@@ -31,6 +32,8 @@ export interface TableDefinition {
 }
 
 export const BY_MEMBER_INDEX = 'byMember';
+/** Sparse: only secrets kept for a grace period after a reset, ordered by when the grace ends. */
+export const BY_GRACE_END_INDEX = 'byGraceEnd';
 
 export const TABLES: readonly TableDefinition[] = [
   { id: 'members', partitionKey: 'pk', sortKey: 'sk', indexes: [], stream: true, ttlAttribute: 'ttl' },
@@ -38,7 +41,10 @@ export const TABLES: readonly TableDefinition[] = [
     id: 'tokens',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [{ name: BY_MEMBER_INDEX, partitionKey: 'memberKey', sortKey: 'sk' }],
+    indexes: [
+      { name: BY_MEMBER_INDEX, partitionKey: 'memberKey', sortKey: 'sk' },
+      { name: BY_GRACE_END_INDEX, partitionKey: 'graceShard', sortKey: 'graceEnd' },
+    ],
     stream: true,
     ttlAttribute: 'ttl',
   },

@@ -3,9 +3,9 @@ import { config } from '../config/config.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { dynamo } from './clients.js';
 import { ConditionFailedError } from './errors.js';
-import { keys, ttlOf } from './keys.js';
+import { GRACE_SHARD, graceEndKey, keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
-import { BY_MEMBER_INDEX } from './tables.js';
+import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX } from './tables.js';
 import { type TransactItem, transact, versionGuard } from './transact.js';
 
 export interface TokenRecord {
@@ -62,6 +62,9 @@ function hashItem(token: TokenRecord, hash: string, secretExpiresAt?: number) {
     type: 'hash',
     ...record,
     ...(until.length > 0 ? { ttl: ttlOf(Math.min(...until)) } : {}),
+    ...(secretExpiresAt !== undefined
+      ? { graceShard: GRACE_SHARD, graceEnd: graceEndKey(secretExpiresAt) }
+      : {}),
   };
 }
 
@@ -217,9 +220,36 @@ export const tokenRepo = {
     }
   },
 
-  /** Drops a secret whose grace has passed (idempotent). */
-  async deleteHash(hash: string): Promise<void> {
-    await dynamo().send(new DeleteCommand({ TableName: table(), Key: keys.hash(hash) }));
+  /** Secrets whose grace period after a reset has ended by `now`: their hash and grace end. */
+  async endedGraceSecrets(now: number): Promise<{ hash: string; secretExpiresAt: number }[]> {
+    const items = await queryAll<Record<string, unknown>>({
+      TableName: table(),
+      IndexName: BY_GRACE_END_INDEX,
+      KeyConditionExpression: 'graceShard = :shard AND graceEnd <= :now',
+      ExpressionAttributeValues: { ':shard': GRACE_SHARD, ':now': graceEndKey(now) },
+    });
+    return items.map((item) => ({
+      hash: String(item.pk).slice('HASH#'.length),
+      secretExpiresAt: Number(item.secretExpiresAt),
+    }));
+  },
+
+  /** Deletes a secret whose grace has ended, unless it changed meanwhile (false then). */
+  async deleteEndedSecret(hash: string, secretExpiresAt: number): Promise<boolean> {
+    try {
+      await dynamo().send(
+        new DeleteCommand({
+          TableName: table(),
+          Key: keys.hash(hash),
+          ConditionExpression: 'secretExpiresAt = :end',
+          ExpressionAttributeValues: { ':end': secretExpiresAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   },
 
   /**

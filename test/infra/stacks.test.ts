@@ -144,7 +144,7 @@ describe('the stateless stack', () => {
 
   it('runs every function on Node.js 22, arm64, traced', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -195,12 +195,18 @@ describe('the stateless stack', () => {
     },
   );
 
-  it.each(['Authorizer', 'Tokens', 'Members', 'Invitations', 'Roles', 'Resources', 'Identity'])(
-    'the %s function has no other AWS permissions',
-    (name) => {
-      expect(otherActions(name)).toEqual([]);
-    },
-  );
+  it.each([
+    'Authorizer',
+    'Tokens',
+    'Members',
+    'Invitations',
+    'Roles',
+    'Resources',
+    'Identity',
+    'GraceSweeper',
+  ])('the %s function has no other AWS permissions', (name) => {
+    expect(otherActions(name)).toEqual([]);
+  });
 
   it.each(['MembersStream', 'TokensStream', 'RolesStream'])(
     'the %s function may publish to this bus, flush this stage, and use its DLQ',
@@ -251,6 +257,16 @@ describe('the stateless stack', () => {
       },
     });
     stateless.resourceCountIs('AWS::SQS::Queue', 3);
+  });
+
+  it('runs the grace sweeper every minute', () => {
+    const [sweeperId] = resourcesOf('AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('ServiceGraceSweeperFunction'),
+    )!;
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] } })],
+    });
   });
 
   it('has alarms for authorizer errors and latency, 5xx rate, DLQ depth and iterator age, all on the alarm topic', () => {
