@@ -35,10 +35,8 @@ import { Construct } from 'constructs';
 import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX, TABLE_ENV, type TableId } from '../../shared/data/tables.js';
 import { type ErrorCode, STATUS } from '../../shared/http/errors.js';
 import { type FunctionName, ROUTES } from '../../shared/http/routes.js';
+import { STREAM_SETTINGS } from '../stream-settings.js';
 import { NodeFunction } from './node-function.js';
-
-/** The same event source settings as the local stream poller (infra/local/stack.ts). */
-export const STREAM_SOURCE = { batchSize: 100, retryAttempts: 3, bisectBatchOnError: true } as const;
 
 export interface AccessTokensApiProps {
   readonly tables: Record<TableId, ITable>;
@@ -366,7 +364,9 @@ export class AccessTokensApi extends Construct {
       fn.addEventSource(
         new DynamoEventSource(tables[name], {
           startingPosition: StartingPosition.TRIM_HORIZON,
-          ...STREAM_SOURCE,
+          batchSize: STREAM_SETTINGS.batchSize,
+          retryAttempts: STREAM_SETTINGS.maxRetries,
+          bisectBatchOnError: STREAM_SETTINGS.bisectOnError,
           reportBatchItemFailures: true,
           maxRecordAge: Duration.hours(24),
           onFailure: new SqsDlq(dlq),

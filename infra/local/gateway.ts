@@ -4,6 +4,7 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { compileGlob, type Matcher } from '../../shared/domain/glob.js';
 import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
 import { ROUTES, type Route } from '../../shared/http/routes.js';
 import { authorizer, FUNCTIONS } from './functions.js';
@@ -47,16 +48,19 @@ function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string
 }
 
 /** Whether an IAM policy document from the authorizer allows this method ARN (Allow, no Deny). */
+const arnMatchers = new Map<string, Matcher>();
+
 function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
-  const matches = (resource: string | string[]) =>
-    [resource].flat().some((r) =>
-      new RegExp(
-        `^${r
-          .split('*')
-          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-          .join('.*')}$`,
-      ).test(methodArn),
-    );
+  // IAM resource wildcards are the policy language's `*`: the same compiled matcher, made once per pattern.
+  const matcher = (pattern: string) => {
+    let compiled = arnMatchers.get(pattern);
+    if (compiled === undefined) {
+      compiled = compileGlob(pattern);
+      arnMatchers.set(pattern, compiled);
+    }
+    return compiled;
+  };
+  const matches = (resource: string | string[]) => [resource].flat().some((r) => matcher(r)(methodArn));
   const statements = result.policyDocument.Statement as { Effect: string; Resource?: string | string[] }[];
   if (statements.some((s) => s.Effect === 'Deny' && s.Resource && matches(s.Resource))) return false;
   return statements.some((s) => s.Effect === 'Allow' && s.Resource && matches(s.Resource));

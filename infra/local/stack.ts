@@ -7,6 +7,7 @@ import { handler as tokensStream } from '../../functions/streams/tokens.js';
 import { handler as graceSweeper } from '../../functions/sweeper/handler.js';
 import { logger } from '../../shared/http/logger.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
+import { STREAM_SETTINGS } from '../stream-settings.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local.js';
 import { LocalGateway } from './gateway.js';
 import { createMissingTables, localTableNames, tableEnvironment } from './provision.js';
@@ -39,9 +40,6 @@ export class PortInUseError extends Error {
     );
   }
 }
-
-/** The event source mappings of the stateless stack, the same locally. */
-export const STREAM_SETTINGS = { batchSize: 100, maxRetries: 3, bisectOnError: true } as const;
 
 /**
  * The whole system on one machine: DynamoDB Local, the tables from the shared definitions, the

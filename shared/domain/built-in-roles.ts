@@ -85,7 +85,3 @@ const RANK: Record<BuiltInRole, number> = { no_access: 0, reader: 1, writer: 2, 
 export function roleRank(role: BuiltInRole): number {
   return RANK[role];
 }
-
-export function isBuiltInRole(value: unknown): value is BuiltInRole {
-  return typeof value === 'string' && (BUILT_IN_ROLES as readonly string[]).includes(value);
-}

@@ -61,6 +61,3 @@ export const ROUTES: readonly Route[] = [
   r('GET', '/caller-identity', 'identity', 'none (any valid token)'),
   r('POST', '/caller-identity/check', 'identity', 'none (any valid token)'),
 ];
-
-/** `GET /api/v2/tokens/{id}`: the key a handler dispatches on (API Gateway's `resource`). */
-export const routeKeyOf = (route: Route) => `${route.method} ${route.path}`;
