@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { ALL_ACTIONS, isKnownAction } from './actions.js';
-import { compileGlob, type Matcher } from './glob.js';
+import { compileGlob, globSearchesValue, type Matcher } from './glob.js';
 import {
   compileResourceSpec,
+  RESOURCE_SHAPES,
   type Resource,
+  type ResourceShape,
   type ResourceSpec,
   ResourceSyntaxError,
   resourceMatches,
@@ -61,11 +63,63 @@ export const statementSchema = z
 /** 32 KiB of JSON at most (the order of IAM's own policy limits), so an item always fits DynamoDB's 400 KB. */
 export const MAX_POLICY_BYTES = 32 * 1024;
 
+/**
+ * A glob with text between two stars (`*prod*`, `a*b*c`) searches the resource's key or tags, so it
+ * costs time in proportion to the resource; any other glob costs at most its own length. Capped so
+ * that a decision stays linear in policy plus resource (DESIGN.md decision 7), not their product:
+ * 2,428 such globs fit in MAX_POLICY_BYTES, and against a 1 KiB key they cost 15 ms a decision
+ * (bench/policy.ts, adversarial (b)).
+ */
+export const MAX_SEARCHING_GLOBS = 10;
+
+function countSearchingGlobs(policy: readonly Statement[]): number {
+  let count = 0;
+  for (const statement of policy) {
+    for (const spec of [...(statement.resources ?? []), ...(statement.notResources ?? [])]) {
+      for (const glob of spec.split(/[:;,]/)) if (globSearchesValue(glob)) count++;
+    }
+  }
+  return count;
+}
+
+/** Tags one specifier segment may require (each globbed one is a pass over the resource's tags). */
+export const MAX_SPEC_TAGS = 10;
+
+function mostTagsOnASegment(policy: readonly Statement[]): number {
+  let most = 0;
+  for (const statement of policy)
+    for (const spec of [...(statement.resources ?? []), ...(statement.notResources ?? [])])
+      for (const segment of spec.split(':')) most = Math.max(most, segment.split(/[;,]/).length - 1);
+  return most;
+}
+
+/**
+ * What was stored, read back (the authorizer's context): the structure only, without the limits
+ * that new input must meet, so that tightening a limit never locks out a token that met the old one.
+ */
+export const storedPolicySchema = z.array(statementSchema);
+
 export const policySchema = z
   .array(statementSchema)
   .max(200, 'at most 200 statements')
   .refine((policy) => Buffer.byteLength(JSON.stringify(policy)) <= MAX_POLICY_BYTES, {
     message: `must be at most ${MAX_POLICY_BYTES} bytes of JSON`,
+  })
+  .superRefine((policy, ctx) => {
+    const count = countSearchingGlobs(policy);
+    if (count > MAX_SEARCHING_GLOBS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `at most ${MAX_SEARCHING_GLOBS} resource globs with text between two "*" (such as "*prod*"), which search the resource; this policy has ${count}`,
+      });
+    }
+    const tags = mostTagsOnASegment(policy);
+    if (tags > MAX_SPEC_TAGS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a resource specifier may require at most ${MAX_SPEC_TAGS} tags on one segment; this policy has one with ${tags}`,
+      });
+    }
   });
 
 export type Statement = z.infer<typeof statementSchema>;
@@ -73,11 +127,14 @@ export type Policy = Statement[];
 
 export type Decision = 'allow' | 'deny' | 'none';
 
+type ResourceTest = (resource: Resource) => boolean;
+
 interface CompiledStatement {
   readonly index: number;
   readonly effect: 'allow' | 'deny';
   readonly matchesAction: Matcher;
-  readonly matchesResource: (resource: Resource) => boolean;
+  /** The statement's test for resources of one shape; null where it can match none of that shape. */
+  readonly forShape: (shape: ResourceShape) => ResourceTest | null;
 }
 
 function compileActions(actions: readonly string[], negate: boolean): Matcher {
@@ -87,32 +144,56 @@ function compileActions(actions: readonly string[], negate: boolean): Matcher {
   return negate ? (action) => !matches(action) : matches;
 }
 
-function compileResources(specs: readonly ResourceSpec[], negate: boolean): (resource: Resource) => boolean {
+function anyOf(specs: readonly ResourceSpec[]): ResourceTest {
   if (specs.length === 1) {
     const spec = specs[0]!;
-    return negate ? (r) => !resourceMatches(spec, r) : (r) => resourceMatches(spec, r);
+    return (r) => resourceMatches(spec, r);
   }
-  const matches = (r: Resource) => {
+  return (r) => {
     for (let i = 0; i < specs.length; i++) if (resourceMatches(specs[i]!, r)) return true;
     return false;
   };
-  return negate ? (r) => !matches(r) : matches;
 }
 
+const always: ResourceTest = () => true;
+
+/**
+ * Specifiers are grouped by shape (a specifier matches only resources of its own shape) and
+ * deduplicated, so a decision tests only the specifiers of the resource's shape.
+ */
 function compileStatement(statement: Statement, index: number): CompiledStatement {
   const actions = statement.actions ?? statement.notActions ?? [];
-  const specs = (statement.resources ?? statement.notResources ?? []).map(compileResourceSpec);
+  const negate = statement.notResources !== undefined;
+  const byShape = new Map<ResourceShape, ResourceSpec[]>();
+  for (const text of new Set(statement.resources ?? statement.notResources ?? [])) {
+    const spec = compileResourceSpec(text);
+    byShape.set(spec.shape, [...(byShape.get(spec.shape) ?? []), spec]);
+  }
+  const tests = new Map<ResourceShape, ResourceTest | null>();
+  for (const shape of RESOURCE_SHAPES) {
+    const specs = byShape.get(shape);
+    if (specs === undefined) tests.set(shape, negate ? always : null);
+    else {
+      const matches = anyOf(specs);
+      tests.set(shape, negate ? (r) => !matches(r) : matches);
+    }
+  }
   return {
     index,
     effect: statement.effect,
     matchesAction: compileActions(actions, statement.notActions !== undefined),
-    matchesResource: compileResources(specs, statement.notResources !== undefined),
+    forShape: (shape) => tests.get(shape) ?? null,
   };
 }
 
-interface ActionPlan {
-  readonly denies: readonly CompiledStatement[];
-  readonly allows: readonly CompiledStatement[];
+interface PlannedStatement {
+  readonly index: number;
+  readonly matches: ResourceTest;
+}
+
+interface Plan {
+  readonly denies: readonly PlannedStatement[];
+  readonly allows: readonly PlannedStatement[];
 }
 
 export interface Explanation {
@@ -122,12 +203,13 @@ export interface Explanation {
 }
 
 /**
- * A policy compiled once: globs are matchers, and for each action the statements that can apply
- * to it are listed in advance (denies first), so a decision only tests resources.
+ * A policy compiled once: globs are matchers, and for each action and resource shape the
+ * statements that can apply are listed in advance (denies first), so a decision only tests the
+ * specifiers that could match it.
  */
 export class CompiledPolicy {
   private readonly statements: readonly CompiledStatement[];
-  private readonly plans = new Map<string, ActionPlan>();
+  private readonly plans = new Map<string, Map<ResourceShape, Plan>>();
 
   constructor(policy: Policy) {
     this.statements = policy.map(compileStatement);
@@ -137,29 +219,39 @@ export class CompiledPolicy {
     return this.statements.length;
   }
 
-  private plan(action: string): ActionPlan {
-    let plan = this.plans.get(action);
-    if (plan === undefined) {
-      const applicable = this.statements.filter((s) => s.matchesAction(action));
-      plan = {
-        denies: applicable.filter((s) => s.effect === 'deny'),
-        allows: applicable.filter((s) => s.effect === 'allow'),
-      };
-      // Only known actions are memoised, so a caller cannot grow the map without bound.
-      if (isKnownAction(action)) this.plans.set(action, plan);
+  private plan(action: string, shape: ResourceShape): Plan {
+    let byShape = this.plans.get(action);
+    let plan = byShape?.get(shape);
+    if (plan !== undefined) return plan;
+    const denies: PlannedStatement[] = [];
+    const allows: PlannedStatement[] = [];
+    for (const statement of this.statements) {
+      if (!statement.matchesAction(action)) continue;
+      const matches = statement.forShape(shape);
+      if (matches !== null)
+        (statement.effect === 'deny' ? denies : allows).push({ index: statement.index, matches });
+    }
+    plan = { denies, allows };
+    // Only known actions are memoised, so a caller cannot grow the map without bound.
+    if (isKnownAction(action)) {
+      if (byShape === undefined) {
+        byShape = new Map();
+        this.plans.set(action, byShape);
+      }
+      byShape.set(shape, plan);
     }
     return plan;
   }
 
   explain(action: string, resource: Resource): Explanation {
-    const { denies, allows } = this.plan(action);
+    const { denies, allows } = this.plan(action, resource.shape);
     for (let i = 0; i < denies.length; i++) {
       const s = denies[i]!;
-      if (s.matchesResource(resource)) return { decision: 'deny', statement: s.index };
+      if (s.matches(resource)) return { decision: 'deny', statement: s.index };
     }
     for (let i = 0; i < allows.length; i++) {
       const s = allows[i]!;
-      if (s.matchesResource(resource)) return { decision: 'allow', statement: s.index };
+      if (s.matches(resource)) return { decision: 'allow', statement: s.index };
     }
     return { decision: 'none' };
   }
@@ -169,9 +261,9 @@ export class CompiledPolicy {
   }
 
   allows(action: string, resource: Resource): boolean {
-    const { denies, allows } = this.plan(action);
-    for (let i = 0; i < denies.length; i++) if (denies[i]!.matchesResource(resource)) return false;
-    for (let i = 0; i < allows.length; i++) if (allows[i]!.matchesResource(resource)) return true;
+    const { denies, allows } = this.plan(action, resource.shape);
+    for (let i = 0; i < denies.length; i++) if (denies[i]!.matches(resource)) return false;
+    for (let i = 0; i < allows.length; i++) if (allows[i]!.matches(resource)) return true;
     return false;
   }
 }

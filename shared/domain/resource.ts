@@ -34,7 +34,9 @@ export interface Resource {
 
 export interface CompiledSegment {
   readonly key: Matcher;
-  readonly tags: readonly Matcher[];
+  /** Tags wanted without a `*`, looked up; tags with one, matched against each tag present. */
+  readonly exactTags: readonly string[];
+  readonly globTags: readonly Matcher[];
 }
 
 /** A resource specifier of a policy statement, compiled to matchers. */
@@ -94,8 +96,28 @@ export function compileResourceSpec(text: string): ResourceSpec {
   const { shape, segments } = splitResource(text);
   return {
     shape,
-    segments: segments.map((s) => ({ key: compileGlob(s.key), tags: s.tags.map(compileGlob) })),
+    segments: segments.map((s) => {
+      const tags = [...new Set(s.tags)];
+      return {
+        key: compileGlob(s.key),
+        exactTags: tags.filter((t) => !t.includes('*')),
+        globTags: tags.filter((t) => t.includes('*')).map(compileGlob),
+      };
+    }),
   };
+}
+
+const tagSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** Whether a resource segment carries a tag: a scan for a few tags, a set (made once per segment) for many. */
+function hasTag(tags: readonly string[], tag: string): boolean {
+  if (tags.length <= 8) return tags.includes(tag);
+  let set = tagSets.get(tags);
+  if (set === undefined) {
+    set = new Set(tags);
+    tagSets.set(tags, set);
+  }
+  return set.has(tag);
 }
 
 export function resourceMatches(spec: ResourceSpec, resource: Resource): boolean {
@@ -106,10 +128,9 @@ export function resourceMatches(spec: ResourceSpec, resource: Resource): boolean
     const specSegment = specSegments[i]!;
     const segment = segments[i]!;
     if (!specSegment.key(segment.key)) return false;
-    const wanted = specSegment.tags;
-    for (let t = 0; t < wanted.length; t++) {
-      if (!segment.tags.some(wanted[t]!)) return false;
-    }
+    const { exactTags, globTags } = specSegment;
+    for (let t = 0; t < exactTags.length; t++) if (!hasTag(segment.tags, exactTags[t]!)) return false;
+    for (let t = 0; t < globTags.length; t++) if (!segment.tags.some(globTags[t]!)) return false;
   }
   return true;
 }

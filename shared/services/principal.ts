@@ -8,7 +8,7 @@ import {
   type TokenHolder,
   type TokenScope,
 } from '../domain/effective-permissions.js';
-import { policySchema } from '../domain/policy.js';
+import { storedPolicySchema } from '../domain/policy.js';
 import type { PrincipalData } from './authorizer-context.js';
 
 /** Who is calling: the verified token, its member as they are now, and what the two allow together. */
@@ -62,7 +62,7 @@ export function buildPrincipal(data: PrincipalData): Principal {
 const scopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('role'), role: z.enum(['reader', 'writer', 'admin']) }),
   z.object({ kind: z.literal('customRoles'), roleKeys: z.array(z.string()) }),
-  z.object({ kind: z.literal('inline'), policy: policySchema }),
+  z.object({ kind: z.literal('inline'), policy: storedPolicySchema }),
 ]);
 
 const contextSchema = z.object({
@@ -87,7 +87,7 @@ const memberSchema = z
   .nullable();
 
 const rolesSchema = z.array(
-  z.object({ key: z.string(), policy: policySchema, basePermissions: z.enum(['reader', 'no_access']) }),
+  z.object({ key: z.string(), policy: storedPolicySchema, basePermissions: z.enum(['reader', 'no_access']) }),
 );
 
 /** Rebuilds the principal from the context; null when the context is missing or not ours. */

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { compilePolicy, type Policy, policySchema } from '../../shared/domain/policy.js';
+import {
+  CompiledPolicy,
+  compilePolicy,
+  MAX_SPEC_TAGS,
+  type Policy,
+  policySchema,
+  storedPolicySchema,
+} from '../../shared/domain/policy.js';
 import { parseResource } from '../../shared/domain/resource.js';
 
 const decide = (policy: Policy, action: string, resource: string) =>
@@ -152,5 +159,41 @@ describe('policy validation names the bad statement and field', () => {
 
   it('compilePolicy throws a ZodError for an invalid policy', () => {
     expect(() => compilePolicy([{ effect: 'allow' }])).toThrow(ZodError);
+  });
+});
+
+describe('limits that keep a decision cheap apply to new input, never to what is stored', () => {
+  const tagged = (n: number): Policy => [
+    {
+      effect: 'allow',
+      actions: ['viewProject'],
+      resources: [`proj/*;${Array.from({ length: n }, (_, i) => `t${i}`).join(',')}`],
+    },
+  ];
+
+  it(`a specifier segment may require at most ${MAX_SPEC_TAGS} tags, and the 400 says so`, () => {
+    expect(policySchema.safeParse(tagged(MAX_SPEC_TAGS)).success).toBe(true);
+    const refused = policySchema.safeParse(tagged(MAX_SPEC_TAGS + 1));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toMatch(`at most ${MAX_SPEC_TAGS} tags`);
+  });
+
+  it('a stored policy over a limit still reads back and decides (no token is locked out)', () => {
+    expect(storedPolicySchema.safeParse(tagged(MAX_SPEC_TAGS + 5)).success).toBe(true);
+    const policy = new CompiledPolicy(tagged(MAX_SPEC_TAGS + 5));
+    const tags = Array.from({ length: MAX_SPEC_TAGS + 5 }, (_, i) => `t${i}`);
+    expect(policy.allows('viewProject', parseResource(`proj/web;${tags.join(',')}`))).toBe(true);
+    expect(policy.allows('viewProject', parseResource(`proj/web;${tags.slice(1).join(',')}`))).toBe(false);
+  });
+
+  it('a tag required twice is required once, and many tags are looked up, not scanned', () => {
+    const policy = new CompiledPolicy([
+      { effect: 'allow', actions: ['viewProject'], resources: ['proj/*;z,z,z,z,y'] },
+    ]);
+    const many = Array.from({ length: 500 }, (_, i) => `x${i}`);
+    expect(policy.allows('viewProject', parseResource(`proj/web;${[...many, 'z', 'y'].join(',')}`))).toBe(
+      true,
+    );
+    expect(policy.allows('viewProject', parseResource(`proj/web;${[...many, 'z'].join(',')}`))).toBe(false);
   });
 });
