@@ -5,6 +5,7 @@ import {
   roleRank,
   type TokenRole,
 } from './built-in-roles.js';
+import type { NamedPolicy } from './containment.js';
 import { CompiledPolicy, type Policy } from './policy.js';
 import { formatResource, type Resource } from './resource.js';
 
@@ -69,32 +70,59 @@ export class PermissionSet {
 }
 
 /** A custom role is one policy: its base permissions' statements together with its own. */
-function customRolePolicy(role: CustomRole, self: string | null): CompiledPolicy {
+function customRolePolicy(role: CustomRole, self: string | null): Policy {
   const base = role.basePermissions === 'reader' ? builtInPolicy('reader', self) : [];
-  return new CompiledPolicy([...base, ...role.policy]);
+  return [...base, ...role.policy];
 }
 
 /**
- * The union of custom roles. A role that no longer exists (deleted in a race with its last
- * assignment) grants nothing: failing closed, never open.
+ * The custom roles named, as policies. A role that no longer exists (deleted in a race with its
+ * last assignment) grants nothing: failing closed, never open.
  */
-function customRoleSet(keys: readonly string[], roles: ReadonlyMap<string, CustomRole>, self: string | null) {
-  return new PermissionSet(
-    keys.flatMap((key) => {
-      const role = roles.get(key);
-      return role === undefined
-        ? []
-        : [{ label: `custom role "${key}"`, policy: customRolePolicy(role, self) }];
-    }),
-  );
+function customRolePolicies(
+  keys: readonly string[],
+  roles: ReadonlyMap<string, CustomRole>,
+  self: string | null,
+): NamedPolicy[] {
+  return keys.flatMap((key) => {
+    const role = roles.get(key);
+    return role === undefined
+      ? []
+      : [{ label: `custom role "${key}"`, policy: customRolePolicy(role, self) }];
+  });
 }
+
+/** A member's policies: their built-in role while they have no custom roles, else those roles. */
+export function memberPolicies(member: MemberGrant, roles: ReadonlyMap<string, CustomRole>): NamedPolicy[] {
+  if (member.customRoles.length > 0) return customRolePolicies(member.customRoles, roles, member.memberId);
+  return [{ label: `built-in role "${member.role}"`, policy: builtInPolicy(member.role, member.memberId) }];
+}
+
+/** A token scope's policies; `memberId` is null for service tokens. */
+export function scopePolicies(
+  scope: TokenScope,
+  memberId: string | null,
+  roles: ReadonlyMap<string, CustomRole>,
+): NamedPolicy[] {
+  switch (scope.kind) {
+    case 'role':
+      return [{ label: `token role "${scope.role}"`, policy: builtInPolicy(scope.role, memberId) }];
+    case 'customRoles':
+      return customRolePolicies(scope.roleKeys, roles, memberId);
+    case 'inline':
+      return [{ label: "the token's inline policy", policy: scope.policy }];
+  }
+}
+
+const compiled = (policies: readonly NamedPolicy[]) =>
+  new PermissionSet(policies.map(({ label, policy }) => ({ label, policy: new CompiledPolicy(policy) })));
 
 /** A member's permissions now: their built-in role while they have no custom roles, else the union of those. */
 export function memberPermissions(
   member: MemberGrant,
   roles: ReadonlyMap<string, CustomRole>,
 ): PermissionSet {
-  if (member.customRoles.length > 0) return customRoleSet(member.customRoles, roles, member.memberId);
+  if (member.customRoles.length > 0) return compiled(memberPolicies(member, roles));
   return new PermissionSet([
     { label: `built-in role "${member.role}"`, policy: compiledBuiltInPolicy(member.role, member.memberId) },
   ]);
@@ -106,18 +134,11 @@ export function scopePermissions(
   memberId: string | null,
   roles: ReadonlyMap<string, CustomRole>,
 ): PermissionSet {
-  switch (scope.kind) {
-    case 'role':
-      return new PermissionSet([
-        { label: `token role "${scope.role}"`, policy: compiledBuiltInPolicy(scope.role, memberId) },
-      ]);
-    case 'customRoles':
-      return customRoleSet(scope.roleKeys, roles, memberId);
-    case 'inline':
-      return new PermissionSet([
-        { label: "the token's inline policy", policy: new CompiledPolicy(scope.policy) },
-      ]);
-  }
+  if (scope.kind === 'role')
+    return new PermissionSet([
+      { label: `token role "${scope.role}"`, policy: compiledBuiltInPolicy(scope.role, memberId) },
+    ]);
+  return compiled(scopePolicies(scope, memberId, roles));
 }
 
 export interface EffectiveDecision {
@@ -192,36 +213,4 @@ export function rankRuleViolation(holder: TokenHolder, scope: TokenScope): strin
     case 'inline':
       return null;
   }
-}
-
-/**
- * A token cannot hand out more than it has itself, even when its member could: a token whose scope
- * is narrower than its member may create (or rescope to) only a built-in role no higher than its
- * own, some of its own custom roles, or its own inline policy. Without this a reader token of an
- * admin could mint an admin token. Returns the reason for refusing, or null.
- */
-export function callerTokenViolation(
-  callerScope: TokenScope,
-  holder: TokenHolder,
-  scope: TokenScope,
-): string | null {
-  if (callerScope.kind === 'role') {
-    // An admin token is as strong as an owner's token can be: no token holds the owner role.
-    const memberRank = Math.min(roleRank(holder.role), roleRank('admin'));
-    const asStrongAsMember =
-      holder.customRoles.length === 0
-        ? roleRank(callerScope.role) >= memberRank
-        : callerScope.role === 'admin';
-    if (asStrongAsMember) return null;
-    if (scope.kind === 'role' && roleRank(scope.role) <= roleRank(callerScope.role)) return null;
-    return `a token with role "${callerScope.role}" can only give a token a built-in role no higher than its own`;
-  }
-  if (callerScope.kind === 'customRoles') {
-    const own = callerScope.roleKeys;
-    if (scope.kind === 'customRoles' && scope.roleKeys.every((key) => own.includes(key))) return null;
-    return 'a token scoped by custom roles can only give a token some of its own custom roles';
-  }
-  if (scope.kind === 'inline' && JSON.stringify(scope.policy) === JSON.stringify(callerScope.policy))
-    return null;
-  return 'a token scoped by an inline policy can only give a token that same policy';
 }

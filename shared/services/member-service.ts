@@ -1,8 +1,7 @@
 import { ConditionFailedError } from '../data/errors.js';
 import { type MemberRecord, memberRepo, type NewMember } from '../data/member-repo.js';
-import { roleRepo } from '../data/role-repo.js';
 import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
-import { roleRank, TOKEN_ROLES, type TokenRole } from '../domain/built-in-roles.js';
+import { TOKEN_ROLES, type TokenRole } from '../domain/built-in-roles.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { resources } from '../domain/resource.js';
 import {
@@ -20,7 +19,8 @@ import { API_BASE } from '../http/routes.js';
 import { parseInput } from '../http/validation.js';
 import { acceptSchema, editableMemberSchema, inviteSchema } from '../schemas/member.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
-import { holderOf, type Principal } from './principal.js';
+import { customRoleDefinitions, ensureBornWithin, ensureMayGrant } from './grant-rules.js';
+import type { Principal } from './principal.js';
 import { type TokenView, tokenView } from './token-service.js';
 
 export const INVITE_VALIDITY_MS = 7 * 24 * 60 * 60 * 1000;
@@ -65,18 +65,6 @@ async function findVisible(principal: Principal, id: string): Promise<MemberReco
   return member;
 }
 
-async function ensureRolesExist(accountId: string, keys: readonly string[], field: string): Promise<void> {
-  if (keys.length === 0) return;
-  const found = new Set((await roleRepo.getMany(accountId, keys)).map((r) => r.key));
-  const missing = keys.find((key) => !found.has(key));
-  if (missing !== undefined) throw invalid(`${field}: custom role "${missing}" does not exist`);
-}
-
-/** The caller's own rank: nobody gives a member a role above their own (the owner gives any). */
-function callerRank(principal: Principal): number {
-  return roleRank(holderOf(principal).role);
-}
-
 export async function listMembers(
   principal: Principal,
   query: Record<string, string>,
@@ -102,15 +90,12 @@ export async function inviteMembers(principal: Principal, body: unknown): Promis
   for (const [index, invite] of invites.entries()) {
     if (invite.role === 'owner')
       throw invalid(`${index}.role: there is exactly one owner; an owner transfers ownership with PATCH`);
-    if (roleRank(invite.role ?? 'reader') > callerRank(principal)) {
-      throw forbidden(`${index}.role: nobody can give a member a role above their own`);
-    }
+    await ensureMayGrant(
+      principal,
+      { role: invite.role ?? 'reader', customRoles: invite.customRoles ?? [] },
+      { role: `${index}.role`, customRoles: `${index}.customRoles` },
+    );
   }
-  await ensureRolesExist(
-    principal.accountId,
-    invites.flatMap((i) => i.customRoles ?? []),
-    'customRoles',
-  );
   const now = Date.now();
   const created: { record: NewMember; code: string }[] = invites.map((invite) => {
     const code = inviteCodeFormat.generate();
@@ -158,12 +143,16 @@ export async function patchMember(principal: Principal, id: string, body: unknow
       'the owner cannot be demoted or given custom roles; the owner can transfer ownership to another member',
     );
   }
-  if (roleChanged && edited.role === 'owner' && !callerIsOwner)
-    throw forbidden('only the owner can give the owner role');
-  if (roleChanged && !callerIsOwner && roleRank(edited.role) > callerRank(principal)) {
-    throw forbidden('nobody can give a member a role above their own');
+  if (roleChanged && edited.role === 'owner') {
+    if (!callerIsOwner) throw forbidden('only the owner can give the owner role');
+    if (customRoles.length > 0) throw invalid('customRoles: the owner cannot have custom roles');
+  } else if (roleChanged || customRolesChanged) {
+    await ensureMayGrant(
+      principal,
+      { role: edited.role, customRoles },
+      { role: 'role', customRoles: 'customRoles' },
+    );
   }
-  if (customRolesChanged) await ensureRolesExist(principal.accountId, customRoles, 'customRoles');
   const after: MemberRecord = { ...member, role: edited.role, customRoles, version: member.version + 1 };
   if (roleChanged && edited.role === 'owner') {
     // Ownership moves: the old owner becomes an admin, in the same transaction.
@@ -189,13 +178,16 @@ export async function deleteMember(principal: Principal, id: string): Promise<vo
   await memberRepo.delete(member);
 }
 
-/** The scope of an invited member's first token: their own role, or their custom roles. */
+/**
+ * The scope of an invited member's first token: their own role, or their custom roles. A
+ * `no_access` member has no role a token can take, so their first token is an inline policy that
+ * allows nothing (it stays that way if they are promoted later; they then create a new token).
+ */
 function firstTokenScope(member: MemberRecord): TokenScope {
   if (member.customRoles.length > 0) return { kind: 'customRoles', roleKeys: member.customRoles };
-  const role: TokenRole = (TOKEN_ROLES as readonly string[]).includes(member.role)
-    ? (member.role as TokenRole)
-    : 'reader';
-  return { kind: 'role', role };
+  if ((TOKEN_ROLES as readonly string[]).includes(member.role))
+    return { kind: 'role', role: member.role as TokenRole };
+  return { kind: 'inline', policy: [{ effect: 'deny', actions: ['*'], resources: ['acct'] }] };
 }
 
 /** No credentials: the code is the credential, so every kind of bad code is the same 401. */
@@ -210,6 +202,13 @@ export async function acceptInvitation(body: unknown): Promise<{ member: MemberV
   const member = await memberRepo.get(invite.accountId, invite.memberId, true);
   if (member === undefined || member.inviteHash === undefined || !secretsEqual(member.inviteHash, hash))
     throw rejected();
+  // Accepting returns a secret, so it obeys the rules of creation like every other path.
+  const scope = firstTokenScope(member);
+  ensureBornWithin(
+    member,
+    scope,
+    await customRoleDefinitions(member.accountId, member.customRoles, 'customRoles'),
+  );
   const secret = accessTokenFormat.generate();
   const token: TokenRecord = {
     accountId: member.accountId,
@@ -217,7 +216,7 @@ export async function acceptInvitation(body: unknown): Promise<{ member: MemberV
     memberId: member.memberId,
     serviceToken: false,
     name: input.tokenName ?? 'First token',
-    scope: firstTokenScope(member),
+    scope,
     creationDate: now,
     lastModified: now,
     last4: obscure(secret),

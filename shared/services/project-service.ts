@@ -93,6 +93,15 @@ async function findProjectForFlags(principal: Principal, key: string): Promise<P
   return project;
 }
 
+/**
+ * A caller who may neither view a project nor act on its flags gets the same 404 as for a project
+ * that does not exist, so project keys cannot be probed through the flag routes.
+ */
+function ensureProjectVisibleFor(principal: Principal, project: ProjectRecord, flagsAllowed: boolean): void {
+  if (!flagsAllowed && !principal.permissions.allows('viewProject', projectResource(project)))
+    throw notFound('project');
+}
+
 async function findFlag(principal: Principal, projectKey: string, flagKey: string) {
   const project = await findProjectForFlags(principal, projectKey);
   const flag = await resourceRepo.getFlag(principal.accountId, projectKey, flagKey);
@@ -144,6 +153,7 @@ export async function listFlags(principal: Principal, projectKey: string, query:
   const project = await findProjectForFlags(principal, projectKey);
   const flags = await resourceRepo.listFlags(principal.accountId, projectKey);
   const visible = flags.filter((f) => canViewFlag(principal, project, f)).map(flagView);
+  ensureProjectVisibleFor(principal, project, visible.length > 0);
   return paginate(visible, page, `${API_BASE}/flags/${projectKey}`);
 }
 
@@ -155,6 +165,11 @@ export async function createFlag(principal: Principal, projectKey: string, body:
   const input = parseInput(createFlagSchema, body);
   const project = await findProjectForFlags(principal, projectKey);
   const tags = [...new Set(input.tags ?? [])];
+  ensureProjectVisibleFor(
+    principal,
+    project,
+    flagAllowedIn(principal, 'createFlag', project, input.key, tags).every((e) => e.allowed),
+  );
   ensureFlagAllowedEverywhere(principal, 'createFlag', project, input.key, tags);
   const now = Date.now();
   const flag: FlagRecord = {

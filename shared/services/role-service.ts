@@ -9,6 +9,7 @@ import { API_BASE } from '../http/routes.js';
 import { parseInput } from '../http/validation.js';
 import { createRoleSchema, editableRoleSchema } from '../schemas/role.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
+import { ensureMayDefineRole } from './grant-rules.js';
 import type { Principal } from './principal.js';
 
 export function roleView(role: RoleRecord) {
@@ -53,6 +54,11 @@ export async function getRole(principal: Principal, key: string): Promise<RoleVi
 export async function createRole(principal: Principal, body: unknown): Promise<RoleView> {
   const input = parseInput(createRoleSchema, body);
   ensureAllowed(principal, 'createRole', resources.role(input.key));
+  ensureMayDefineRole(principal, {
+    key: input.key,
+    policy: input.policy,
+    basePermissions: input.basePermissions ?? 'reader',
+  });
   const now = Date.now();
   const role: RoleRecord = {
     accountId: principal.accountId,
@@ -88,6 +94,8 @@ export async function patchRole(principal: Principal, key: string, body: unknown
     policy: document.policy,
     basePermissions: document.basePermissions,
   });
+  if (touched.has('policy') || touched.has('basePermissions'))
+    ensureMayDefineRole(principal, { key, policy: edited.policy, basePermissions: edited.basePermissions });
   const { description: _d, ...rest } = role;
   const after: RoleRecord = {
     ...rest,

@@ -1,7 +1,5 @@
 import { type MemberRecord, memberRepo } from '../data/member-repo.js';
-import { roleRepo } from '../data/role-repo.js';
 import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
-import { callerTokenViolation, rankRuleViolation, type TokenScope } from '../domain/effective-permissions.js';
 import { type Resource, resources } from '../domain/resource.js';
 import { accessTokenFormat, hashSecret, newId, obscure } from '../domain/token-format.js';
 import { forbidden, invalid, notFound } from '../http/errors.js';
@@ -18,7 +16,8 @@ import {
   scopeOf,
 } from '../schemas/token.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
-import { holderOf, type Principal } from './principal.js';
+import { ensureMayIssue, type Holder } from './grant-rules.js';
+import type { Principal } from './principal.js';
 
 export interface TokenView {
   readonly _id: string;
@@ -66,16 +65,9 @@ export function tokenResource(token: Pick<TokenRecord, 'tokenId' | 'memberId' | 
     : resources.personalToken(token.memberId, token.tokenId);
 }
 
-/** The rank rule and the caller-token rule, and that every custom role named exists. */
-async function ensureMayGrant(principal: Principal, scope: TokenScope): Promise<void> {
-  const holder = holderOf(principal);
-  const violation = rankRuleViolation(holder, scope) ?? callerTokenViolation(principal.scope, holder, scope);
-  if (violation !== null) throw forbidden(violation);
-  if (scope.kind === 'customRoles') {
-    const found = new Set((await roleRepo.getMany(principal.accountId, scope.roleKeys)).map((r) => r.key));
-    const missing = scope.roleKeys.find((key) => !found.has(key));
-    if (missing !== undefined) throw invalid(`customRoleIds: custom role "${missing}" does not exist`);
-  }
+/** The caller's own member as a token holder; null for a service token (it has no member). */
+function callerAsHolder(principal: Principal): Holder | null {
+  return principal.member === null ? null : { memberId: principal.memberId, ...principal.member };
 }
 
 function ensureFuture(expiresAt: number | undefined | null, now: number): void {
@@ -139,7 +131,13 @@ export async function listTokens(
   ]);
   const byId = new Map(members.map((m) => [m.memberId, m]));
   const visible = tokens
-    .filter((t) => showAll === 'true' || t.serviceToken || t.memberId === principal.memberId)
+    // A service token has no personal tokens: its memberId is only who created it.
+    .filter(
+      (t) =>
+        showAll === 'true' ||
+        t.serviceToken ||
+        (!principal.serviceToken && t.memberId === principal.memberId),
+    )
     .filter((t) => principal.permissions.allows('viewAccessToken', tokenResource(t)))
     .sort((a, b) => a.creationDate - b.creationDate || a.tokenId.localeCompare(b.tokenId))
     .map((t) => tokenView(t, byId.get(t.memberId)));
@@ -158,7 +156,7 @@ export async function createToken(principal: Principal, body: unknown): Promise<
   const serviceToken = input.serviceToken ?? false;
   ensureMayCreate(principal, serviceToken);
   ensureFuture(input.expiresAt, Date.now());
-  await ensureMayGrant(principal, scope);
+  await ensureMayIssue(principal, scope, serviceToken ? null : callerAsHolder(principal));
   const { token, secret } = await issue(principal, {
     name: input.name,
     ...(input.description !== undefined ? { description: input.description } : {}),
@@ -203,7 +201,7 @@ export async function patchToken(principal: Principal, tokenId: string, body: un
       ...(edited.inlineRole !== undefined ? { inlineRole: edited.inlineRole } : {}),
     });
     if (typeof next === 'string') throw invalid(next);
-    await ensureMayGrantTo(principal, token, next);
+    await ensureMayIssue(principal, next, await holderOfToken(principal, token));
     scope = next;
   }
   const now = Date.now();
@@ -222,16 +220,13 @@ export async function patchToken(principal: Principal, tokenId: string, body: un
   return tokenView(after, await memberOf(after));
 }
 
-/**
- * Rescoping another member's token (an admin's job): the rank rule applies to the token's owner
- * as well as to the caller, so nobody gives a member's token a role above that member.
- */
-async function ensureMayGrantTo(principal: Principal, token: TokenRecord, scope: TokenScope): Promise<void> {
-  await ensureMayGrant(principal, scope);
-  if (token.memberId === principal.memberId) return;
-  const owner = await memberOf(token);
-  const violation = owner === undefined ? null : rankRuleViolation(owner, scope);
-  if (violation !== null) throw forbidden(`the token's member: ${violation}`);
+/** Who holds a personal token's rights: the caller, or (an admin rescoping it) the token's member as they are now. */
+async function holderOfToken(principal: Principal, token: TokenRecord): Promise<Holder> {
+  if (token.memberId === principal.memberId && principal.member !== null)
+    return { memberId: principal.memberId, ...principal.member };
+  const member = await memberOf(token);
+  if (member === undefined) throw notFound('token');
+  return member;
 }
 
 export async function deleteToken(principal: Principal, tokenId: string): Promise<void> {
@@ -247,7 +242,15 @@ export async function resetToken(
 ): Promise<TokenView> {
   const { expiry } = parseInput(resetQuerySchema, query);
   const token = await findVisible(principal, tokenId);
+  if (!token.serviceToken && (principal.serviceToken || token.memberId !== principal.memberId)) {
+    throw forbidden(
+      "a personal token's secret goes only to its own member: it can be deleted, but not reset, by anyone else",
+    );
+  }
   ensureAllowed(principal, 'resetAccessToken', tokenResource(token));
+  // A reset returns a secret, so it obeys every rule of creation.
+  ensureMayCreate(principal, token.serviceToken);
+  await ensureMayIssue(principal, token.scope, token.serviceToken ? null : callerAsHolder(principal));
   const now = Date.now();
   const secret = accessTokenFormat.generate();
   const graceUntil = expiry !== undefined && expiry > now ? expiry : undefined;
@@ -269,7 +272,7 @@ export async function cloneToken(principal: Principal, tokenId: string, body: un
   const input = parseInput(cloneTokenSchema, body);
   const source = await findVisible(principal, tokenId);
   ensureMayCreate(principal, source.serviceToken);
-  await ensureMayGrant(principal, source.scope);
+  await ensureMayIssue(principal, source.scope, source.serviceToken ? null : callerAsHolder(principal));
   const description = input.description ?? source.description;
   const { token, secret } = await issue(principal, {
     name: input.name,
