@@ -106,7 +106,24 @@ export function globSearchesValue(glob: string): boolean {
 
 /** Whether a glob matches, for one-off checks outside the hot path. */
 export function globMatches(glob: string, value: string): boolean {
-  return compileGlob(glob)(value);
+  return compiled(glob).matches(value);
+}
+
+/**
+ * Compiled globs of the one-off checks (policy containment compares each outer glob with many
+ * inner ones), kept in a bounded memo: compiling costs more than matching.
+ */
+const memo = new Map<string, { matches: Matcher; absent: string }>();
+const MEMO_LIMIT = 4096;
+
+function compiled(glob: string) {
+  let entry = memo.get(glob);
+  if (entry === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    entry = { matches: compileGlob(glob), absent: absentCharacter(glob) };
+    memo.set(glob, entry);
+  }
+  return entry;
 }
 
 /** A character that `glob` does not contain, so that no literal of `glob` can match it. */
@@ -124,7 +141,8 @@ function absentCharacter(glob: string): string {
  * in a star of `outer`, and that star would as well take any run in its place.
  */
 export function globContains(outer: string, inner: string): boolean {
-  return globMatches(outer, inner.replaceAll('*', absentCharacter(outer)));
+  const { matches, absent } = compiled(outer);
+  return matches(inner.includes('*') ? inner.replaceAll('*', absent) : inner);
 }
 
 /**
