@@ -27,14 +27,14 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX, TABLE_ENV, type TableId } from '../../shared/data/tables.js';
 import { type ErrorCode, STATUS } from '../../shared/http/errors.js';
-import { type FunctionName, ROUTES } from '../../shared/http/routes.js';
+import { FLUSH_FAILED_MESSAGE, type FunctionName, ROUTES } from '../../shared/http/routes.js';
 import { STREAM_SETTINGS } from '../stream-settings.js';
 import { NodeFunction } from './node-function.js';
 
@@ -243,6 +243,12 @@ export class AccessTokensApi extends Construct {
       ['MissingRoute', ResponseType.MISSING_AUTHENTICATION_TOKEN, 'not_found', 'No such route'],
       ['Throttled', ResponseType.THROTTLED, 'rate_limited', 'Too many requests; retry later'],
       ['TooLarge', ResponseType.REQUEST_TOO_LARGE, 'invalid_request', 'The request body is too large'],
+      [
+        'UnsupportedMediaType',
+        ResponseType.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported_media_type',
+        'The request body must be JSON (Content-Type: application/json)',
+      ],
       ['Default4xx', ResponseType.DEFAULT_4XX, 'invalid_request', '$context.error.messageString'],
       ['Default5xx', ResponseType.DEFAULT_5XX, 'internal_server_error', 'Internal server error'],
     ];
@@ -335,6 +341,18 @@ export class AccessTokensApi extends Construct {
         }),
       ],
     });
+    // The CRUD functions whose routes change rights flush too, right after their commit, so
+    // revocation does not wait on stream lag (the stream handlers stay the backstop). Naming the
+    // API in their environment makes each function depend on the RestApi resource only; the API's
+    // methods and deployment depend on the functions, the functions on no method or stage: no cycle.
+    const flushers = [
+      ...new Set(ROUTES.filter((route) => route.changesRights).map((route) => route.function)),
+    ];
+    for (const name of flushers) {
+      crud[name].function.addEnvironment('REST_API_ID', this.api.restApiId);
+      crud[name].function.addEnvironment('STAGE_NAME', stageName);
+      crud[name].function.addToRolePolicy(flushCache);
+    }
     const filters: Record<'members' | 'tokens' | 'roles', FilterCriteria[]> = {
       // Only member items matter on the members table (not emails or invitations).
       members: [
@@ -452,6 +470,29 @@ export class AccessTokensApi extends Construct {
       1,
       'More than 1% of API requests answered 5xx',
       3,
+    );
+    // A CRUD function's flush after a change of rights failed (logged, the change stands): the
+    // stream handler's flush is the backstop, so that revocation waited for the stream.
+    const flushFailures = new Metric({
+      namespace: `AccessTokens/${stageName}`,
+      metricName: 'AuthorizerCacheFlushFailures',
+      statistic: 'Sum',
+      period: minute,
+    });
+    for (const name of flushers) {
+      new MetricFilter(this, `${name[0]!.toUpperCase()}${name.slice(1)}FlushFailures`, {
+        logGroup: crud[name].logGroup,
+        filterPattern: FilterPattern.literal(`"${FLUSH_FAILED_MESSAGE}"`),
+        metricNamespace: flushFailures.namespace,
+        metricName: flushFailures.metricName,
+        metricValue: '1',
+      });
+    }
+    alarm(
+      'AuthorizerCacheFlushFailures',
+      flushFailures,
+      0,
+      "A handler could not flush the authorizer cache after a change of rights: that revocation waited for the stream handler's flush",
     );
     for (const name of ['members', 'tokens', 'roles'] as const) {
       alarm(

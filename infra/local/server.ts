@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { errorBody } from '../../shared/http/api-handler.js';
+import type { Duplex } from 'node:stream';
+import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
+import { invalid } from '../../shared/http/errors.js';
+import { parseJsonText } from '../../shared/http/json-body.js';
 import type { LocalGateway } from './gateway.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,6 +33,44 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
 }
 
+/** `POST /_local/events` takes `{items: [...]}`; anything else is a 400, as the API would answer. */
+async function postedEvents(request: IncomingMessage): Promise<unknown[]> {
+  const posted = parseJsonText((await readBody(request)) ?? '{}');
+  if (typeof posted !== 'object' || posted === null || Array.isArray(posted)) {
+    throw invalid('the body must be an object {"items": [...]}');
+  }
+  const { items = [] } = posted as { items?: unknown };
+  if (!Array.isArray(items)) throw invalid('items: must be an array');
+  return items;
+}
+
+/**
+ * What node answers itself, before a request exists (headers over its limit, a malformed request
+ * line, a request that never finished): the contract's error shape rather than a bare status line.
+ * Size limits are a 400 here as everywhere in this API (the body limit above, API Gateway's
+ * REQUEST_TOO_LARGE); node's header limit itself is kept.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const message =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'the request headers are larger than the server accepts'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'the request was not received in time'
+        : 'the request is not valid HTTP';
+  const failure = errorBody('invalid_request', message, randomUUID());
+  socket.end(
+    `HTTP/1.1 ${failure.statusCode} Bad Request\r\n` +
+      'content-type: application/json\r\n' +
+      `content-length: ${Buffer.byteLength(failure.body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      failure.body,
+  );
+}
+
 function send(response: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
   response.end(body);
@@ -36,9 +78,9 @@ function send(response: ServerResponse, status: number, headers: Record<string, 
 
 /** The local gateway on a node HTTP server, plus the local-only `/_local/*` routes. */
 export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Server {
-  return createServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+  const server = createServer(async (request, response) => {
     try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
       if (url.pathname === '/_local/events' && request.method === 'GET') {
         return send(
           response,
@@ -48,8 +90,7 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
         );
       }
       if (url.pathname === '/_local/events' && request.method === 'POST') {
-        const posted = JSON.parse((await readBody(request)) ?? '{}') as { items?: unknown[] };
-        local.addEvents(Array.isArray(posted.items) ? posted.items : []);
+        local.addEvents(await postedEvents(request));
         return send(response, 204, {}, '');
       }
       if (url.pathname === '/_local/dlq' && request.method === 'GET') {
@@ -92,12 +133,18 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
       });
       send(response, result.status, result.headers as Record<string, string>, result.body);
     } catch (error) {
-      const id = 'local';
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      const id = randomUUID();
       const failure =
         error instanceof BodyTooLargeError
           ? errorBody('invalid_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`, id)
-          : errorBody('internal_server_error', 'Internal server error', id);
+          : errorResponse(error, id);
       send(response, failure.statusCode, failure.headers as Record<string, string>, failure.body);
     }
   });
+  server.on('clientError', answerClientError);
+  return server;
 }

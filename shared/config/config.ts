@@ -25,10 +25,28 @@ function integer(name: string, fallback: number): number {
   return value;
 }
 
+/** A bound that must be at least 1 (a timeout of 0 would mean none, 0 attempts would mean no call). */
+function positive(name: string, fallback: number): number {
+  const value = integer(name, fallback);
+  if (value < 1) throw new ConfigError(`Invalid configuration: ${name} must be at least 1, got "${value}"`);
+  return value;
+}
+
 export const config = {
   region: () => optional('AWS_REGION') ?? 'us-east-1',
   /** Endpoint override for DynamoDB Local; unset on AWS. */
   dynamoEndpoint: () => optional('DYNAMODB_ENDPOINT'),
+  /**
+   * How long one DynamoDB attempt may take, connecting included, and how many attempts a call
+   * makes: a stalled database is a 503 after at most about timeout × attempts, never a hang.
+   * DynamoDB answers in milliseconds; DynamoDB Local is a JVM on the developer's (or CI's) machine
+   * that takes over a second per call while it warms up under load, hence its longer default.
+   */
+  dynamoTimeoutMs: () => positive('DYNAMODB_TIMEOUT_MS', optional('DYNAMODB_ENDPOINT') ? 2000 : 1000),
+  dynamoMaxAttempts: () => positive('DYNAMODB_MAX_ATTEMPTS', 2),
+  /** The same bounds for EventBridge and API Gateway calls (publishing, authorizer cache flushes). */
+  awsCallTimeoutMs: () => positive('AWS_CALL_TIMEOUT_MS', 2000),
+  awsCallMaxAttempts: () => positive('AWS_CALL_MAX_ATTEMPTS', 3),
   tables: {
     members: () => required('MEMBERS_TABLE'),
     tokens: () => required('TOKENS_TABLE'),
@@ -41,10 +59,10 @@ export const config = {
   eventBusName: () => required('EVENT_BUS_NAME'),
   /** Locally: where published events go instead of EventBridge (the local event sink). */
   localEventSink: () => optional('LOCAL_EVENT_SINK'),
-  /** The API whose authorizer cache the stream handlers flush on AWS. */
+  /** The API whose authorizer cache the stream handlers and the CRUD functions flush on AWS. */
   restApiId: () => required('REST_API_ID'),
   stageName: () => required('STAGE_NAME'),
-  /** Locally: the URL the stream handlers call to flush the local gateway's authorizer cache. */
+  /** Locally: the URL called to flush the local gateway's authorizer cache (stream handlers, CRUD handlers). */
   localFlushUrl: () => optional('LOCAL_AUTHORIZER_FLUSH_URL'),
   authorizerCacheTtlSeconds: () => integer('AUTHORIZER_CACHE_TTL', 300),
   /** Minimum milliseconds between two `lastUsed` writes of one token. */

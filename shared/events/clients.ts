@@ -1,17 +1,28 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { config } from '../config/config.js';
+import { boundedRequestHandler } from '../data/request-handler.js';
 
-/** The EventBridge and API Gateway clients of the stream handlers, created once on first use. */
+/**
+ * The EventBridge and API Gateway clients (publishing; authorizer cache flushes by the stream
+ * handlers and by the CRUD functions after a change of rights), created once on first use, every
+ * call bounded like DynamoDB's: a timeout per attempt and a number of attempts.
+ */
 let events: EventBridgeClient | undefined;
 let gateway: APIGatewayClient | undefined;
 
+const bounded = () => ({
+  region: config.region(),
+  requestHandler: boundedRequestHandler(config.awsCallTimeoutMs()),
+  maxAttempts: config.awsCallMaxAttempts(),
+});
+
 export function eventBridge(): EventBridgeClient {
-  events ??= new EventBridgeClient({ region: config.region() });
+  events ??= new EventBridgeClient(bounded());
   return events;
 }
 
 export function apiGateway(): APIGatewayClient {
-  gateway ??= new APIGatewayClient({ region: config.region() });
+  gateway ??= new APIGatewayClient(bounded());
   return gateway;
 }

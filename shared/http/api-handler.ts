@@ -1,9 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ConditionFailedError } from '../data/errors.js';
+import { flushAuthorizerCache } from '../events/authorizer-cache.js';
 import { type Principal, principalFromContext } from '../services/principal.js';
-import { ApiError, type ErrorCode, invalid, methodNotAllowed, STATUS, unauthorized } from './errors.js';
+import { ApiError, type ErrorCode, methodNotAllowed, STATUS, unauthorized } from './errors.js';
+import { parseJsonText, requireJsonContentType } from './json-body.js';
 import { logger } from './logger.js';
+import { checkPathParameters } from './path-parameters.js';
+import { FLUSH_FAILED_MESSAGE, ROUTES } from './routes.js';
 
 export interface ApiRequest {
   readonly principal: Principal;
@@ -68,15 +72,19 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
   return errorBody('internal_server_error', 'Internal server error', requestId);
 }
 
+/** API Gateway passes header names as the client spelled them; HTTP says case does not matter. */
+function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/** A body must say it is JSON (else 415) and be JSON no deeper than MAX_BODY_DEPTH (else 400). */
 function parseBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  requireJsonContentType(headerValue(event, 'content-type'));
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text);
-  } catch {
-    // middy's JSON body parser answers this with 415; the contract says 400.
-    throw invalid('the request body is not valid JSON');
-  }
+  return parseJsonText(text);
 }
 
 const routeKey = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
@@ -104,6 +112,30 @@ const requestLogger = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayPr
   },
 });
 
+/** `METHOD /resource/{path}` of every route whose 2xx answer is a committed change of rights. */
+const CHANGES_RIGHTS = new Set(ROUTES.filter((r) => r.changesRights).map((r) => `${r.method} ${r.path}`));
+
+/**
+ * Revocation does not wait on stream lag: after a 2xx answer of a route that changes rights
+ * (`changesRights` in the route table), the stage's authorizer cache is flushed before the answer
+ * goes back, so the next request with any affected token is authorized afresh.
+ * The change is committed by then, so a failed flush must not turn it into a 500 (the caller would
+ * retry a change that is done): it is logged (CDK counts these lines and alarms) and the answer
+ * stands. The stream handler's flush for the same change is the backstop: it fails its batch until
+ * a flush succeeds, so a stale answer outlives the change by the stream lag, never the cache TTL.
+ */
+const flushOnChangeOfRights = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  after: async (request) => {
+    const status = request.response?.statusCode ?? 0;
+    if (status < 200 || status > 299 || !CHANGES_RIGHTS.has(routeKey(request.event))) return;
+    try {
+      await flushAuthorizerCache();
+    } catch (error) {
+      logger.error(FLUSH_FAILED_MESSAGE, { error: error as Error });
+    }
+  },
+});
+
 function toResult(result: ApiResult): APIGatewayProxyResult {
   if (result.body === undefined) return { statusCode: result.status, headers: {}, body: '' };
   return { statusCode: result.status, headers: JSON_HEADERS, body: JSON.stringify(result.body) };
@@ -115,12 +147,13 @@ type Routes<H> = Readonly<Record<string, H>>;
 function chain(dispatch: (event: APIGatewayProxyEvent, request: PublicRequest) => Promise<ApiResult>) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(requestLogger())
+    .use(flushOnChangeOfRights())
     .use(errorMapper())
     .handler(async (event) =>
       toResult(
         await dispatch(event, {
           body: parseBody(event),
-          path: (event.pathParameters ?? {}) as Record<string, string>,
+          path: checkPathParameters(event.pathParameters),
           query: (event.queryStringParameters ?? {}) as Record<string, string>,
           requestId: event.requestContext.requestId,
         }),

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'internal_server_error'
   | 'service_unavailable';
@@ -20,6 +21,7 @@ export const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal_server_error: 500,
   service_unavailable: 503,
@@ -45,3 +47,4 @@ export const forbidden = (message: string) => new ApiError('forbidden', message)
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 export const conflict = (message: string) => new ApiError('conflict', message);
 export const methodNotAllowed = (message: string) => new ApiError('method_not_allowed', message);
+export const unsupportedMediaType = (message: string) => new ApiError('unsupported_media_type', message);

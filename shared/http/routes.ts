@@ -12,6 +12,13 @@ export interface Route {
   readonly action: string;
   /** No credentials: the authorizer does not run. */
   readonly public?: boolean;
+  /**
+   * A 2xx answer means a committed change of rights (a token deleted, rescoped or reset; a member
+   * removed or their roles changed; a custom role edited or deleted): the handler's chain flushes
+   * the stage's authorizer cache before answering (shared/http/api-handler.ts). Marked per route,
+   * not per patched field: a flush too many is harmless, one too few is a stale allow.
+   */
+  readonly changesRights?: true;
 }
 
 export const API_BASE = '/api/v2';
@@ -30,25 +37,32 @@ const r = (
   ...(isPublic ? { public: true } : {}),
 });
 
+const changesRights = (route: Route): Route => ({ ...route, changesRights: true });
+
+/** What a CRUD function logs when its flush after a change of rights fails; CDK counts these lines. */
+export const FLUSH_FAILED_MESSAGE = 'authorizer cache flush after a change of rights failed';
+
 export const ROUTES: readonly Route[] = [
   r('GET', '/tokens', 'tokens', 'viewAccessToken'),
   r('POST', '/tokens', 'tokens', 'createAccessToken'),
   r('GET', '/tokens/{id}', 'tokens', 'viewAccessToken'),
-  r('PATCH', '/tokens/{id}', 'tokens', 'updateAccessToken*'),
-  r('DELETE', '/tokens/{id}', 'tokens', 'deleteAccessToken'),
-  r('POST', '/tokens/{id}/reset', 'tokens', 'resetAccessToken'),
+  changesRights(r('PATCH', '/tokens/{id}', 'tokens', 'updateAccessToken*')),
+  changesRights(r('DELETE', '/tokens/{id}', 'tokens', 'deleteAccessToken')),
+  changesRights(r('POST', '/tokens/{id}/reset', 'tokens', 'resetAccessToken')),
   r('POST', '/tokens/{id}/clone', 'tokens', 'createAccessToken'),
   r('GET', '/members', 'members', 'viewMember'),
   r('POST', '/members', 'members', 'createMember'),
   r('GET', '/members/{id}', 'members', 'viewMember'),
-  r('PATCH', '/members/{id}', 'members', 'updateRole, updateCustomRole'),
-  r('DELETE', '/members/{id}', 'members', 'deleteMember'),
+  changesRights(r('PATCH', '/members/{id}', 'members', 'updateRole, updateCustomRole')),
+  changesRights(r('DELETE', '/members/{id}', 'members', 'deleteMember')),
   r('POST', '/invitations/accept', 'invitations', 'none (the invitation code is the credential)', true),
   r('GET', '/roles', 'roles', 'viewRole'),
   r('POST', '/roles', 'roles', 'createRole'),
   r('GET', '/roles/{key}', 'roles', 'viewRole'),
-  r('PATCH', '/roles/{key}', 'roles', 'updateName, updateDescription, updatePolicy, updateBasePermissions'),
-  r('DELETE', '/roles/{key}', 'roles', 'deleteRole'),
+  changesRights(
+    r('PATCH', '/roles/{key}', 'roles', 'updateName, updateDescription, updatePolicy, updateBasePermissions'),
+  ),
+  changesRights(r('DELETE', '/roles/{key}', 'roles', 'deleteRole')),
   r('GET', '/projects', 'resources', 'viewProject'),
   r('POST', '/projects', 'resources', 'createProject'),
   r('GET', '/projects/{projectKey}', 'resources', 'viewProject'),

@@ -39,7 +39,7 @@ function event(
     path: resource,
     body,
     isBase64Encoded: false,
-    headers: {},
+    headers: body === null ? {} : { 'Content-Type': 'application/json' },
     pathParameters: null,
     queryStringParameters: null,
     requestContext: { requestId: 'req-1', authorizer },

@@ -4,7 +4,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { StageConfigError, stageConfig } from '../../infra/stage-config.js';
-import { ROUTES } from '../../shared/http/routes.js';
+import { FLUSH_FAILED_MESSAGE, ROUTES } from '../../shared/http/routes.js';
 
 // Synthesized once, with the real local esbuild bundling and cdk-nag's AWS Solutions checks.
 let stateful: Template;
@@ -195,17 +195,64 @@ describe('the stateless stack', () => {
     },
   );
 
-  it.each([
-    'Authorizer',
-    'Tokens',
-    'Members',
-    'Invitations',
-    'Roles',
-    'Resources',
-    'Identity',
-    'GraceSweeper',
-  ])('the %s function has no other AWS permissions', (name) => {
-    expect(otherActions(name)).toEqual([]);
+  it.each(['Authorizer', 'Invitations', 'Resources', 'Identity', 'GraceSweeper'])(
+    'the %s function has no other AWS permissions',
+    (name) => {
+      expect(otherActions(name)).toEqual([]);
+    },
+  );
+
+  it('the functions that flush after a change of rights are those of the routes marked so', () => {
+    const flushers = new Set(ROUTES.filter((r) => r.changesRights).map((r) => r.function));
+    expect([...flushers].sort()).toEqual(['members', 'roles', 'tokens']);
+  });
+
+  it.each(['Tokens', 'Members', 'Roles'])(
+    "the %s function may flush this stage's authorizer cache, knows which, and nothing else",
+    (name) => {
+      expect(otherActions(name)).toEqual(['apigateway:DELETE']);
+      const [, fn] = resourcesOf('AWS::Lambda::Function').find(([id]) =>
+        id.startsWith(`Service${name}Function`),
+      )!;
+      const apiId = resourcesOf('AWS::ApiGateway::RestApi')[0]![0];
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        REST_API_ID: { Ref: apiId },
+        STAGE_NAME: 'prod',
+      });
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+      const flush = resourcesOf('AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .find((s: any) => s.Action === 'apigateway:DELETE');
+      expect(JSON.stringify(flush.Resource)).toMatch(
+        /restapis\/".*ServiceApi.*\/stages\/prod\/cache\/authorizers/,
+      );
+    },
+  );
+
+  it("counts a handler's failed flush from its logs, and alarms on it", () => {
+    const filters = resourcesOf('AWS::Logs::MetricFilter');
+    expect(filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort()).toEqual(
+      ['Members', 'Roles', 'Tokens'].map((name) => expect.stringMatching(new RegExp(`^Service${name}Logs`))),
+    );
+    for (const [, filter] of filters) {
+      expect(filter.Properties).toMatchObject({
+        FilterPattern: `"${FLUSH_FAILED_MESSAGE}"`,
+        MetricTransformations: [
+          {
+            MetricNamespace: 'AccessTokens/prod',
+            MetricName: 'AuthorizerCacheFlushFailures',
+            MetricValue: '1',
+          },
+        ],
+      });
+    }
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AccessTokens/prod',
+      MetricName: 'AuthorizerCacheFlushFailures',
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
   });
 
   it.each(['MembersStream', 'TokensStream', 'RolesStream'])(
@@ -269,9 +316,9 @@ describe('the stateless stack', () => {
     });
   });
 
-  it('has alarms for authorizer errors and latency, 5xx rate, DLQ depth and iterator age, all on the alarm topic', () => {
+  it('has alarms for authorizer errors and latency, 5xx rate, failed flushes, DLQ depth and iterator age, all on the alarm topic', () => {
     const alarms = resourcesOf('AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(10);
     const topic = resourcesOf('AWS::SNS::Topic')[0]![0];
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
     const names = alarms.map(([id]) => id).join(' ');
@@ -279,6 +326,7 @@ describe('the stateless stack', () => {
       'AuthorizerErrors',
       'AuthorizerLatency',
       'Api5xxRate',
+      'AuthorizerCacheFlushFailures',
       'MembersDlqDepth',
       'TokensIteratorAge',
     ])

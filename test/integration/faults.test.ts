@@ -43,7 +43,7 @@ describe('with DynamoDB unreachable', () => {
         path: '/api/v2/tokens',
         body: JSON.stringify({ name: 'x', role: 'reader' }),
         isBase64Encoded: false,
-        headers: {},
+        headers: { 'content-type': 'application/json' },
         pathParameters: null,
         queryStringParameters: null,
         requestContext: { requestId: 'r1', authorizer: context },
