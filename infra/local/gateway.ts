@@ -6,6 +6,7 @@ import type {
 } from 'aws-lambda';
 import { compileGlob, type Matcher } from '../../shared/domain/glob.js';
 import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
+import { withLogContext } from '../../shared/http/logger.js';
 import { ROUTES, type Route } from '../../shared/http/routes.js';
 import { authorizer, FUNCTIONS } from './functions.js';
 import { lambdaContext } from './lambda-context.js';
@@ -106,7 +107,8 @@ export class LocalGateway {
       requestContext: { requestId, stage: this.stage } as APIGatewayRequestAuthorizerEvent['requestContext'],
     };
     this.authorizerInvocations++;
-    const result = await authorizer(event);
+    // Each invocation logs with its own keys, as each Lambda invocation does.
+    const result = await withLogContext(() => authorizer(event));
     if (this.options.cacheTtlSeconds > 0)
       this.cache.set(identity, { expires: now + this.options.cacheTtlSeconds * 1000, result });
     return result;
@@ -204,9 +206,8 @@ export class LocalGateway {
       },
     };
     try {
-      const result = await FUNCTIONS[match.route.function](
-        event,
-        lambdaContext(match.route.function, requestId),
+      const result = await withLogContext(() =>
+        FUNCTIONS[match.route.function](event, lambdaContext(match.route.function, requestId)),
       );
       return respond({ statusCode: result.statusCode, headers: result.headers ?? {}, body: result.body });
     } catch (error) {

@@ -5,11 +5,15 @@ import { handler as membersStream } from '../../functions/streams/members.js';
 import { handler as rolesStream } from '../../functions/streams/roles.js';
 import { handler as tokensStream } from '../../functions/streams/tokens.js';
 import { handler as graceSweeper } from '../../functions/sweeper/handler.js';
-import { logger } from '../../shared/http/logger.js';
+import { logger, withLogContext } from '../../shared/http/logger.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
 import { STREAM_SETTINGS } from '../stream-settings.js';
-import { type DynamoLocal, startDynamoLocal } from './dynamodb-local.js';
+import { type CheckpointStore, FileCheckpointStore } from './checkpoint-store.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { type DynamoLocal, startDynamoLocal, stopStaleDynamoLocal } from './dynamodb-local.js';
+import { EventSink } from './event-sink.js';
 import { LocalGateway } from './gateway.js';
+import { releaseInProgressRecords } from './idempotency-recovery.js';
 import { createMissingTables, localTableNames, tableEnvironment } from './provision.js';
 import { createLocalServer } from './server.js';
 import { type DeadLetter, StreamPoller, type StreamSubscription } from './stream-poller.js';
@@ -19,7 +23,10 @@ export interface LocalStackOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly host?: string;
-  /** Where DynamoDB Local keeps its data; undefined keeps it in memory. */
+  /**
+   * Where DynamoDB Local keeps its data, and the stack its own state (stream checkpoints, events,
+   * dead letters, the lock and pid files); undefined keeps it all in memory.
+   */
   readonly dataDir?: string;
   /** Use a DynamoDB Local that is already running (tests share one) instead of starting one. */
   readonly dynamoEndpoint?: string;
@@ -31,6 +38,8 @@ export interface LocalStackOptions {
   /** Stream consumers; the real handlers by default (tests replace them to make records fail). */
   readonly streamHandlers?: Partial<Record<'members' | 'tokens' | 'roles', StreamSubscription['handler']>>;
   readonly pollIntervalMs?: number;
+  /** Where the stream poller keeps its checkpoints; the data folder's file by default, else this run's memory. */
+  readonly checkpoints?: CheckpointStore;
 }
 
 export class PortInUseError extends Error {
@@ -41,10 +50,105 @@ export class PortInUseError extends Error {
   }
 }
 
+interface Parts {
+  server: Server;
+  lock?: DataDirLock;
+  dynamo?: DynamoLocal;
+  poller?: StreamPoller;
+  sweeper?: TtlSweeper;
+}
+
+type Log = (line: string) => void;
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms).unref());
+
+/** Listens on the port (a busy one fails here, before anything else starts). */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolvePort, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error),
+    );
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/**
+ * DynamoDB Local on the data folder (after stopping one a crashed run left on it), or in memory.
+ * The caller holds the folder's lock.
+ */
+async function startDatabase(parts: Parts, dataDir: string | undefined, log: Log): Promise<string> {
+  if (dataDir !== undefined) {
+    const stale = await stopStaleDynamoLocal(dataDir);
+    if (stale.length > 0)
+      log(`Stopped a DynamoDB Local left running on ${dataDir} (pid ${stale.join(', ')})`);
+  }
+  log(`Starting DynamoDB Local (${dataDir ? `data in ${dataDir}` : 'in memory'})…`);
+  parts.dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
+  return parts.dynamo.endpoint;
+}
+
+interface ConsumerSettings {
+  readonly endpoint: string;
+  readonly tables: ReturnType<typeof localTableNames>;
+  readonly dataDir: string | undefined;
+  readonly freshTables: boolean;
+  readonly deadLetters: DeadLetter[];
+}
+
+/** The stream poller feeding the stream handlers, and the TTL sweep with the grace sweeper. */
+async function startConsumers(parts: Parts, options: LocalStackOptions, settings: ConsumerSettings) {
+  const { endpoint, tables, dataDir, deadLetters } = settings;
+  const checkpoints =
+    options.checkpoints ?? (dataDir !== undefined ? new FileCheckpointStore(dataDir) : undefined);
+  const handlers = {
+    members: membersStream,
+    tokens: tokensStream,
+    roles: rolesStream,
+    ...options.streamHandlers,
+  };
+  if (dataDir !== undefined && parts.dynamo !== undefined) {
+    // This process holds the folder and its database: whatever is marked in progress was a
+    // crashed run's.
+    await releaseInProgressRecords(endpoint, tables.idempotency);
+  }
+  parts.poller = new StreamPoller(
+    endpoint,
+    (['members', 'tokens', 'roles'] as const).map((id) => ({
+      tableName: tables[id],
+      functionName: `${id}-stream`,
+      handler: handlers[id],
+      ...STREAM_SETTINGS,
+    })),
+    {
+      pollIntervalMs: options.pollIntervalMs ?? 50,
+      // With a data folder: from the kept checkpoints (the stream's start where there is none).
+      // In memory: fresh tables from their start; tables shared with others, from now on.
+      ...(checkpoints !== undefined ? { checkpoints } : {}),
+      startAt: settings.freshTables ? 'TRIM_HORIZON' : 'LATEST',
+      onDeadLetter: (entry) => {
+        deadLetters.push(entry);
+        logger.error('stream record sent to the dead-letter queue', { entry });
+        if (dataDir) appendFileSync(join(dataDir, 'dlq.jsonl'), `${JSON.stringify(entry)}\n`);
+      },
+      onError: (error) => logger.error('stream poller error', { error: error as Error }),
+    },
+  );
+  await parts.poller.start();
+  // The deployed grace sweeper runs every minute on a schedule; locally every second, with TTL.
+  parts.sweeper = new TtlSweeper(endpoint, tables, 1000, () => withLogContext(graceSweeper));
+  parts.sweeper.start();
+}
+
 /**
  * The whole system on one machine: DynamoDB Local, the tables from the shared definitions, the
  * account and its owner on first start, the local gateway in front of the same handlers, the
- * stream poller feeding the same stream handlers, the local event sink, and TTL.
+ * stream poller feeding the same stream handlers, the local event sink, and TTL. A data folder is
+ * used by one stack at a time (a lock file with the owner's pid), and what the stack keeps there
+ * lets a crash lose nothing: the poller resumes from its checkpoints, the event sink drops what
+ * it already holds.
  */
 export class LocalStack {
   private constructor(
@@ -53,54 +157,42 @@ export class LocalStack {
     readonly accountId: string,
     /** Set only on the start that created the account. */
     readonly ownerToken: string | undefined,
-    readonly events: unknown[],
+    private readonly sink: EventSink,
     readonly deadLetters: DeadLetter[],
-    private readonly parts: {
-      server: Server;
-      dynamo?: DynamoLocal;
-      poller?: StreamPoller;
-      sweeper?: TtlSweeper;
-    },
+    private readonly parts: Parts,
   ) {}
+
+  /** Every event published so far, oldest first (across restarts, with a data folder). */
+  get events(): unknown[] {
+    return this.sink.items;
+  }
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const log = options.log ?? (() => undefined);
-    const host = options.host ?? '127.0.0.1';
+    const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
     const gateway = new LocalGateway({ cacheTtlSeconds: options.cacheTtlSeconds });
-    const events: unknown[] = [];
     const deadLetters: DeadLetter[] = [];
     let ready = false;
+    let sink = new EventSink();
     const server = createLocalServer(gateway, {
-      events: () => events,
-      addEvents: (added) => events.push(...added),
+      events: () => sink.items,
+      addEvents: (added) => sink.add(added),
       deadLetters: () => deadLetters,
       flush: () => gateway.flushAuthorizerCache(),
       ready: () => ready,
     });
-    // Take the port first: a busy port should fail before anything else starts.
-    const port = await new Promise<number>((resolvePort, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port) : error),
-      );
-      server.listen(options.port, host, () => {
-        const address = server.address();
-        resolvePort(typeof address === 'object' && address ? address.port : options.port);
-      });
-    });
-    const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
-
-    const parts: { server: Server; dynamo?: DynamoLocal; poller?: StreamPoller; sweeper?: TtlSweeper } = {
-      server,
-    };
+    const parts: Parts = { server };
     try {
-      let endpoint = options.dynamoEndpoint;
-      const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-      if (endpoint === undefined) {
-        if (dataDir) mkdirSync(dataDir, { recursive: true });
-        log(`Starting DynamoDB Local (${dataDir ? `data in ${options.dataDir}` : 'in memory'})…`);
-        parts.dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
-        endpoint = parts.dynamo.endpoint;
+      // The folder first: a second start on it is refused for that, whatever its port.
+      if (dataDir !== undefined) {
+        mkdirSync(dataDir, { recursive: true });
+        parts.lock = lockDataDir(dataDir);
+        sink = new EventSink(dataDir);
       }
+      const port = await listen(server, options.port, options.host ?? '127.0.0.1');
+      const host = options.host ?? '127.0.0.1';
+      const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+      const endpoint = options.dynamoEndpoint ?? (await startDatabase(parts, dataDir, log));
       const tables = localTableNames(options.tablePrefix ?? 'local');
       Object.assign(process.env, {
         DYNAMODB_ENDPOINT: endpoint,
@@ -112,37 +204,13 @@ export class LocalStack {
       });
       const created = await createMissingTables(endpoint, tables);
       log(created.length > 0 ? `Created tables: ${created.join(', ')}` : 'Tables are in place');
-
-      const handlers = {
-        members: membersStream,
-        tokens: tokensStream,
-        roles: rolesStream,
-        ...options.streamHandlers,
-      };
-      parts.poller = new StreamPoller(
+      await startConsumers(parts, options, {
         endpoint,
-        (['members', 'tokens', 'roles'] as const).map((id) => ({
-          tableName: tables[id],
-          functionName: `${id}-stream`,
-          handler: handlers[id],
-          ...STREAM_SETTINGS,
-        })),
-        {
-          pollIntervalMs: options.pollIntervalMs ?? 50,
-          // Fresh tables are read from their start; on reused data, only what happens from now on.
-          startAt: created.length > 0 ? 'TRIM_HORIZON' : 'LATEST',
-          onDeadLetter: (entry) => {
-            deadLetters.push(entry);
-            logger.error('stream record sent to the dead-letter queue', { entry });
-            if (dataDir) appendFileSync(join(dataDir, 'dlq.jsonl'), `${JSON.stringify(entry)}\n`);
-          },
-          onError: (error) => logger.error('stream poller error', { error: error as Error }),
-        },
-      );
-      await parts.poller.start();
-      // The deployed grace sweeper runs every minute on a schedule; locally every second, with TTL.
-      parts.sweeper = new TtlSweeper(endpoint, tables, 1000, graceSweeper);
-      parts.sweeper.start();
+        tables,
+        dataDir,
+        freshTables: created.length > 0,
+        deadLetters,
+      });
       log('Stream poller and TTL sweeper running');
 
       const accountId = options.accountId ?? 'local';
@@ -152,30 +220,26 @@ export class LocalStack {
         ownerEmail: options.ownerEmail ?? 'owner@localhost',
       });
       ready = true;
-      return new LocalStack(
-        url,
-        gateway,
-        accountId,
-        account.created ? account.ownerToken : undefined,
-        events,
-        deadLetters,
-        parts,
-      );
+      const ownerToken = account.created ? account.ownerToken : undefined;
+      return new LocalStack(url, gateway, accountId, ownerToken, sink, deadLetters, parts);
     } catch (error) {
-      await new LocalStack(url, gateway, '', undefined, events, deadLetters, parts).stop();
+      await new LocalStack('', gateway, '', undefined, sink, deadLetters, parts).stop();
       throw error;
     }
   }
 
   async stop(): Promise<void> {
-    const { server, dynamo, poller, sweeper } = this.parts;
-    // Consumers first (they call back into the server), then the server, then the database.
-    await poller?.stop();
-    await sweeper?.stop();
+    const { server, lock, dynamo, poller, sweeper } = this.parts;
+    // Consumers first (they call back into the server), then the server, then the database. A
+    // consumer stuck on a stalled database is not waited for long: the database goes anyway.
+    await Promise.race([poller?.stop(), sleep(15_000)]);
+    await Promise.race([sweeper?.stop(), sleep(5000)]);
     await new Promise<void>((done) => {
+      if (!server.listening) return done();
       server.close(() => done());
       server.closeAllConnections();
     });
     await dynamo?.stop();
+    lock?.release();
   }
 }

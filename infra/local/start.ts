@@ -4,7 +4,9 @@
  * creates the account.
  */
 import { ConfigError, config } from '../../shared/config/config.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 import { JavaMissingError } from './dynamodb-local.js';
+import { watchLaunchers } from './launcher-watch.js';
 import { LocalStack, PortInUseError } from './stack.js';
 
 const DATA_DIR = process.env.LOCAL_DATA_DIR ?? '.data';
@@ -18,9 +20,17 @@ function portFromEnv(): number {
 }
 
 function explain(error: unknown, inMemory: boolean): string {
-  if (error instanceof JavaMissingError || error instanceof PortInUseError || error instanceof ConfigError)
+  if (
+    error instanceof JavaMissingError ||
+    error instanceof PortInUseError ||
+    error instanceof ConfigError ||
+    error instanceof DataDirInUseError
+  )
     return error.message;
   const message = (error as Error).message ?? String(error);
+  if ((error as Error).name === 'TimeoutError') {
+    return `DynamoDB Local did not answer in time (${message.split('\n')[0]}); the machine may be busy: try again, or raise DYNAMODB_TIMEOUT_MS.`;
+  }
   const fromDynamo =
     /DynamoDB Local/.test(message) || (error as { $metadata?: unknown }).$metadata !== undefined;
   if (fromDynamo && !inMemory) {
@@ -29,12 +39,64 @@ function explain(error: unknown, inMemory: boolean): string {
   return `Could not start the local stack: ${message.split('\n')[0]}`;
 }
 
+/** Output that cannot fail: once the terminal is gone (SIGHUP), writes fail and must not stop the shutdown. */
+function say(line: string, stream: NodeJS.WriteStream = process.stdout): void {
+  try {
+    stream.write(`${line}\n`);
+  } catch {
+    // nobody is reading any more
+  }
+}
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+
+/**
+ * Stops the stack on SIGINT, SIGTERM and SIGHUP, and when a process that launched this one ends
+ * without passing a signal on. `npm start` runs npm → sh -c → tsx → this node: npm forwards only
+ * SIGINT and SIGTERM, and to the shell, which dies of SIGTERM and holds SIGINT until its child
+ * ends; npm dies of SIGHUP; tsx relays SIGINT and SIGTERM here. Ctrl-C and a closing terminal
+ * signal the whole process group, so this process gets those directly. A stop that hangs is cut
+ * short: exiting takes Java along (see dynamodb-local.ts), and the lock left behind is stale, so
+ * the next start takes it over.
+ */
+function stopOnSignals(stack: () => LocalStack | undefined): { stopping: () => boolean } {
+  let stopping = false;
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${reason}: stopping…`);
+    setTimeout(() => {
+      say('The stack did not stop within 20 s; exiting anyway.', process.stderr);
+      process.exit(1);
+    }, 20_000).unref();
+    const running = stack();
+    // Still starting: main() stops it as soon as it is up.
+    if (running !== undefined) await stopAndExit(running);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void shutdown(signal));
+  watchLaunchers(() => void shutdown('the process that started the stack ended'));
+  return { stopping: () => stopping };
+}
+
+async function stopAndExit(stack: LocalStack): Promise<never> {
+  try {
+    await stack.stop();
+    say('Stopped.');
+    process.exit(0);
+  } catch (error) {
+    say(`Could not stop cleanly: ${(error as Error).message}`, process.stderr);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   // The deployed Lambdas run Node.js 22; the SDK's notice about Node 20 is noise for local use.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const inMemory = process.argv.includes('--in-memory');
-  const log = (line: string) => console.log(line);
-  let stack: LocalStack;
+  const log = (line: string) => say(line);
+  let stack: LocalStack | undefined;
+  const signals = stopOnSignals(() => stack);
   try {
     const port = portFromEnv();
     const cacheTtlSeconds = config.authorizerCacheTtlSeconds();
@@ -44,11 +106,17 @@ async function main(): Promise<void> {
       cacheTtlSeconds,
       log,
       ...(process.env.HOST ? { host: process.env.HOST } : {}),
+      // How often an idle stream is polled (default 50 ms); the crash tests slow it down, to crash
+      // before the poller has seen a change.
+      ...(process.env.LOCAL_STREAM_POLL_MS
+        ? { pollIntervalMs: Number(process.env.LOCAL_STREAM_POLL_MS) }
+        : {}),
     });
   } catch (error) {
-    console.error(explain(error, inMemory));
+    say(explain(error, inMemory), process.stderr);
     process.exit(1);
   }
+  if (signals.stopping()) return void (await stopAndExit(stack));
   if (stack.ownerToken !== undefined) {
     log('Created the account and its owner. The owner token is shown this once; keep it:');
     log(`Owner token: ${stack.ownerToken}`);
@@ -59,18 +127,6 @@ async function main(): Promise<void> {
     `Serving the API on ${stack.url}/api/v2 (authorizer cache TTL ${config.authorizerCacheTtlSeconds()} s). Ctrl-C stops.`,
   );
   log(`  try: curl -H "Authorization: <token>" ${stack.url}/api/v2/caller-identity`);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`\n${signal}: stopping…`);
-    await stack.stop();
-    log('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 void main();

@@ -7,7 +7,10 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamsRecord,
 } from '@aws-sdk/client-dynamodb-streams';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { withLogContext } from '../../shared/http/logger.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 import { lambdaContext } from './lambda-context.js';
 
 export type StreamHandler = (
@@ -85,26 +88,46 @@ export function toLambdaRecord(record: StreamsRecord, streamArn: string): Dynamo
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Checkpoints for this run only (no data folder, or tests on a shared DynamoDB Local). */
+class MemoryCheckpoints implements CheckpointStore {
+  private readonly checkpoints = new Map<string, string>();
+  get(streamArn: string, shardId: string) {
+    return this.checkpoints.get(`${streamArn} ${shardId}`);
+  }
+  set(streamArn: string, shardId: string, sequenceNumber: string) {
+    this.checkpoints.set(`${streamArn} ${shardId}`, sequenceNumber);
+  }
+}
+
+type IteratorType = 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER';
+
 /**
  * Reads DynamoDB Local's real Streams API (shards, iterators, GetRecords) and invokes the stream
  * handlers with Lambda-shaped batches of the configured size, as an event source mapping does:
  * records a handler reports failed are retried from the first failure, a thrown error bisects
  * the batch, and a record still failing after `maxRetries` goes to the dead-letter sink so the
- * shard moves on.
+ * shard moves on. After a batch is fully handled, its last sequence number is the shard's
+ * checkpoint; with a persistent checkpoint store, the next start resumes just after it.
  */
 export class StreamPoller {
   private readonly streams: DynamoDBStreamsClient;
   private readonly tables: DynamoDBClient;
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
+  private readonly checkpoints: CheckpointStore;
 
   constructor(
     endpoint: string,
     private readonly subscriptions: readonly StreamSubscription[],
     private readonly options: {
       readonly pollIntervalMs: number;
-      /** Where to start on the shards that exist at start; shards found later start at their beginning. */
+      /**
+       * Where to start on the shards that exist at start and have no checkpoint; shards found
+       * later start at their beginning.
+       */
       readonly startAt: 'TRIM_HORIZON' | 'LATEST';
+      /** Kept checkpoints to resume from (a data folder's); this run's alone by default. */
+      readonly checkpoints?: CheckpointStore;
       readonly onDeadLetter: (entry: DeadLetter) => void;
       readonly onError?: (error: unknown) => void;
     },
@@ -113,7 +136,15 @@ export class StreamPoller {
       endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // A stalled DynamoDB Local fails a poll (it is tried again) rather than hanging the loop.
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5000,
+        requestTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      }),
+      maxAttempts: 1,
     };
+    this.checkpoints = options.checkpoints ?? new MemoryCheckpoints();
     this.streams = new DynamoDBStreamsClient(settings);
     this.tables = new DynamoDBClient(settings);
   }
@@ -127,15 +158,15 @@ export class StreamPoller {
       if (!streamArn) throw new Error(`table ${subscription.tableName} has no stream`);
       const known = await this.shardIds(streamArn);
       const iterators = new Map<string, string>();
-      for (const shardId of known)
-        iterators.set(shardId, await this.iterator(streamArn, shardId, this.options.startAt));
+      for (const shardId of known) iterators.set(shardId, await this.resume(streamArn, shardId));
       this.loops.push(this.run(subscription, streamArn, iterators, new Set(known)));
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.allSettled(this.loops);
+    // A batch in flight finishes first (its checkpoint then counts); a hung one is not waited for.
+    await Promise.race([Promise.allSettled(this.loops), sleep(15_000)]);
     this.streams.destroy();
     this.tables.destroy();
   }
@@ -153,10 +184,32 @@ export class StreamPoller {
     return ids;
   }
 
+  /**
+   * Just after the shard's checkpoint; without one, where the options say (with a kept store:
+   * the beginning, since what a previous run did not checkpoint may not have been handled).
+   */
+  private async resume(streamArn: string, shardId: string): Promise<string> {
+    const last = this.checkpoints.get(streamArn, shardId);
+    if (last !== undefined) {
+      try {
+        return await this.iterator(streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', last);
+      } catch (error) {
+        // Trimmed past the checkpoint: the oldest record left is the next one not handled.
+        this.options.onError?.(error);
+        return this.iterator(streamArn, shardId, 'TRIM_HORIZON');
+      }
+    }
+    return this.iterator(
+      streamArn,
+      shardId,
+      this.options.checkpoints ? 'TRIM_HORIZON' : this.options.startAt,
+    );
+  }
+
   private async iterator(
     streamArn: string,
     shardId: string,
-    type: 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER',
+    type: IteratorType,
     sequenceNumber?: string,
   ): Promise<string> {
     const { ShardIterator } = await this.streams.send(
@@ -182,7 +235,6 @@ export class StreamPoller {
     seen: Set<string>,
   ) {
     let lastDiscovery = Date.now();
-    const checkpoints = new Map<string, string>();
     while (!this.stopped) {
       try {
         if (Date.now() - lastDiscovery > 1000) {
@@ -204,7 +256,7 @@ export class StreamPoller {
             // just after the last record handled, so nothing is skipped or handled twice.
             const name = (error as Error).name;
             if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
-            const last = checkpoints.get(shardId);
+            const last = this.checkpoints.get(streamArn, shardId);
             iterators.set(
               shardId,
               last
@@ -216,9 +268,11 @@ export class StreamPoller {
           const records = (page.Records ?? []).map((r) => toLambdaRecord(r, streamArn));
           if (records.length > 0) {
             busy = true;
-            await this.deliver(subscription, streamArn, shardId, records, new Map());
+            const handled = await this.deliver(subscription, streamArn, shardId, records, new Map());
+            // Stopped mid-batch: no checkpoint, so the next start delivers the batch again.
+            if (!handled) return;
             const last = records.at(-1)?.dynamodb?.SequenceNumber;
-            if (last) checkpoints.set(shardId, last);
+            if (last) this.checkpoints.set(streamArn, shardId, last);
           }
           if (page.NextShardIterator) iterators.set(shardId, page.NextShardIterator);
           else iterators.delete(shardId);
@@ -238,25 +292,28 @@ export class StreamPoller {
     shardId: string,
     records: DynamoDBRecord[],
     attempts: Map<string, number>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let pending = records;
-    while (pending.length > 0 && !this.stopped) {
+    while (pending.length > 0) {
+      if (this.stopped) return false;
       let failedFrom: number;
       try {
-        const result = await subscription.handler(
-          { Records: pending },
-          lambdaContext(subscription.functionName, randomUUID()),
+        const batch = pending;
+        // Each invocation logs with its own keys, as each Lambda invocation does.
+        const result = await withLogContext(() =>
+          subscription.handler({ Records: batch }, lambdaContext(subscription.functionName, randomUUID())),
         );
         const failures = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        if (failures.size === 0) return;
+        if (failures.size === 0) return true;
         const index = pending.findIndex((r) => failures.has(r.dynamodb?.SequenceNumber ?? ''));
         failedFrom = index === -1 ? 0 : index;
       } catch {
         if (subscription.bisectOnError && pending.length > 1) {
           const middle = Math.ceil(pending.length / 2);
-          await this.deliver(subscription, streamArn, shardId, pending.slice(0, middle), attempts);
-          await this.deliver(subscription, streamArn, shardId, pending.slice(middle), attempts);
-          return;
+          return (
+            (await this.deliver(subscription, streamArn, shardId, pending.slice(0, middle), attempts)) &&
+            (await this.deliver(subscription, streamArn, shardId, pending.slice(middle), attempts))
+          );
         }
         failedFrom = 0;
       }
@@ -288,5 +345,6 @@ export class StreamPoller {
         await sleep(Math.min(1000, 20 * 2 ** count));
       }
     }
+    return true;
   }
 }

@@ -1,7 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /**
  * The one logger (Powertools: structured JSON, level from POWERTOOLS_LOG_LEVEL). Nothing logs a
  * request's headers or body, so a token's value never reaches a log.
+ *
+ * Keys appended to a Powertools logger belong to that instance. On AWS a Lambda instance runs one
+ * invocation at a time and the handlers reset the keys as each begins, so the root logger is right
+ * there. Locally many invocations run at once in one process; the local stack runs each in
+ * {@link withLogContext}, and `logger` then resolves to that invocation's own child logger, so
+ * one request's keys never show on another's lines.
  */
-export const logger = new Logger({ serviceName: 'access-tokens' });
+const root = new Logger({ serviceName: 'access-tokens' });
+
+/** The child is made on first use: an invocation that never logs costs nothing. */
+interface LogContext {
+  child?: Logger;
+}
+
+const contexts = new AsyncLocalStorage<LogContext>();
+
+function current(): Logger {
+  const context = contexts.getStore();
+  if (context === undefined) return root;
+  context.child ??= root.createChild();
+  return context.child;
+}
+
+export const logger: Logger = new Proxy(root, {
+  get(_target, property) {
+    const target = current();
+    const value = Reflect.get(target, property, target);
+    // Powertools keeps its state in private fields: methods must run on the real instance.
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+  set(_target, property, value) {
+    return Reflect.set(current(), property, value);
+  },
+});
+
+/** Runs one invocation with its own log keys (a child of the root logger, made on first use). */
+export function withLogContext<T>(invocation: () => T): T {
+  return contexts.run({}, invocation);
+}
