@@ -1,7 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ConditionFailedError } from '../data/errors.js';
-import { flushAuthorizerCache } from '../events/authorizer-cache.js';
 import { type Principal, principalFromContext } from '../services/principal.js';
 import { ApiError, type ErrorCode, methodNotAllowed, STATUS, unauthorized } from './errors.js';
 import { parseJsonText, requireJsonContentType } from './json-body.js';
@@ -124,7 +123,9 @@ const CHANGES_RIGHTS = new Set(ROUTES.filter((r) => r.changesRights).map((r) => 
  * stands. The stream handler's flush for the same change is the backstop: it fails its batch until
  * a flush succeeds, so a stale answer outlives the change by the stream lag, never the cache TTL.
  */
-const flushOnChangeOfRights = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+const flushOnChangeOfRights = (
+  flushAuthorizerCache: () => Promise<void>,
+): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   after: async (request) => {
     const status = request.response?.statusCode ?? 0;
     if (status < 200 || status > 299 || !CHANGES_RIGHTS.has(routeKey(request.event))) return;
@@ -144,10 +145,12 @@ function toResult(result: ApiResult): APIGatewayProxyResult {
 type Routes<H> = Readonly<Record<string, H>>;
 
 /** The middy chain every API function shares: logging, error mapping, dispatch on `METHOD /resource/{path}`. */
-function chain(dispatch: (event: APIGatewayProxyEvent, request: PublicRequest) => Promise<ApiResult>) {
+function chain(
+  dispatch: (event: APIGatewayProxyEvent, request: PublicRequest) => Promise<ApiResult>,
+  flush?: () => Promise<void>,
+) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(requestLogger())
-    .use(flushOnChangeOfRights())
+    .use(flush === undefined ? [requestLogger()] : [requestLogger(), flushOnChangeOfRights(flush)])
     .use(errorMapper())
     .handler(async (event) =>
       toResult(
@@ -168,7 +171,19 @@ function routeFor<H>(routes: Routes<H>, event: APIGatewayProxyEvent): H {
 }
 
 /** A Lambda for several routes of one resource, called with the principal from the authorizer context. */
-export function apiHandler(routes: Routes<RouteHandler>) {
+export function apiHandler(
+  routes: Routes<RouteHandler>,
+  options: {
+    /**
+     * The authorizer cache flush, for functions that serve routes which change rights: passed in
+     * by those functions only, so that the others do not bundle the API Gateway client.
+     */
+    readonly flushAuthorizerCache?: () => Promise<void>;
+  } = {},
+) {
+  const changing = Object.keys(routes).filter((key) => CHANGES_RIGHTS.has(key));
+  if (changing.length > 0 && options.flushAuthorizerCache === undefined)
+    throw new Error(`${changing.join(', ')} change rights: the function must pass flushAuthorizerCache`);
   return chain(async (event, request) => {
     const route = routeFor(routes, event);
     // Fail closed: a request that reached a handler without the authorizer's context is refused,
@@ -183,7 +198,7 @@ export function apiHandler(routes: Routes<RouteHandler>) {
       memberId: principal.memberId,
     });
     return route({ ...request, principal });
-  });
+  }, options.flushAuthorizerCache);
 }
 
 /** The same chain for routes that take no credentials (accepting an invitation). */

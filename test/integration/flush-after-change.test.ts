@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as authorizer } from '../../functions/authorizer/handler.js';
 import { handler as tokens } from '../../functions/tokens/handler.js';
+import { apiHandler } from '../../shared/http/api-handler.js';
 import { logger } from '../../shared/http/logger.js';
 import { FLUSH_FAILED_MESSAGE, ROUTES } from '../../shared/http/routes.js';
 import { type Account, Api, addMember, newAccount } from '../support/api.js';
@@ -135,5 +136,23 @@ describe('a flush that fails after the commit', () => {
       errors.mockRestore();
     }
     expect((await api.get(owner, `/tokens/${token._id}`)).status).toBe(404);
+  });
+});
+
+describe('which functions flush', () => {
+  it('a function serving a route that changes rights cannot be built without the flush', () => {
+    const route = ROUTES.find((r) => r.changesRights)!;
+    const noop = async () => ({ status: 204 });
+    expect(() => apiHandler({ [`${route.method} ${route.path}`]: noop })).toThrow(
+      /must pass flushAuthorizerCache/,
+    );
+    expect(() =>
+      apiHandler(
+        { [`${route.method} ${route.path}`]: noop },
+        { flushAuthorizerCache: async () => undefined },
+      ),
+    ).not.toThrow();
+    const reading = ROUTES.find((r) => !r.changesRights && !r.public)!;
+    expect(() => apiHandler({ [`${reading.method} ${reading.path}`]: noop })).not.toThrow();
   });
 });
