@@ -105,7 +105,11 @@ function ensureProjectVisibleFor(principal: Principal, project: ProjectRecord, f
 async function findFlag(principal: Principal, projectKey: string, flagKey: string) {
   const project = await findProjectForFlags(principal, projectKey);
   const flag = await resourceRepo.getFlag(principal.accountId, projectKey, flagKey);
-  if (flag === undefined || !canViewFlag(principal, project, flag)) throw notFound('flag');
+  if (flag === undefined || !canViewFlag(principal, project, flag)) {
+    // The same answer as for a project that does not exist, unless the caller may see the project.
+    ensureProjectVisibleFor(principal, project, false);
+    throw notFound('flag');
+  }
   return { project, flag };
 }
 

@@ -109,9 +109,16 @@ async function issue(
   return { token, secret };
 }
 
+/**
+ * An expired token is gone, though its item lives until the expiry sweep removes it: it is neither
+ * listed nor found, so no PATCH of `expiresAt` or reset can bring its secret back.
+ */
+const isExpired = (token: TokenRecord, now = Date.now()) =>
+  token.expiresAt !== undefined && token.expiresAt <= now;
+
 async function findVisible(principal: Principal, tokenId: string): Promise<TokenRecord> {
   const token = await tokenRepo.get(principal.accountId, tokenId, true);
-  if (token === undefined) throw notFound('token');
+  if (token === undefined || isExpired(token)) throw notFound('token');
   ensureVisible(principal, 'viewAccessToken', tokenResource(token), 'token');
   return token;
 }
@@ -138,7 +145,7 @@ export async function listTokens(
         t.serviceToken ||
         (!principal.serviceToken && t.memberId === principal.memberId),
     )
-    .filter((t) => principal.permissions.allows('viewAccessToken', tokenResource(t)))
+    .filter((t) => !isExpired(t) && principal.permissions.allows('viewAccessToken', tokenResource(t)))
     .sort((a, b) => a.creationDate - b.creationDate || a.tokenId.localeCompare(b.tokenId))
     .map((t) => tokenView(t, byId.get(t.memberId)));
   return paginate(visible, page, `${API_BASE}/tokens`, showAll ? { showAll } : {});

@@ -34,13 +34,13 @@ async function expectAllGone(stack: LocalProcess, nodePid: number, javaPid: numb
 }
 
 describe('the local stack stops everything it started', () => {
-  // npm passes SIGINT and SIGTERM to the shell it runs the script in (which dies of SIGTERM, and
-  // holds SIGINT until its child ends: Ctrl-C reaches the whole group anyway, see
-  // npm-start.test.ts), and dies of SIGHUP without passing it on; tsx passes SIGINT and SIGTERM on
-  // to the node that runs the stack. In every case the stack either gets the signal or sees a
-  // launcher go, and stops. Three stacks at once, to keep the suite short.
+  // `npm start` execs node (with tsx's loader), so npm's one child is the node that runs the
+  // stack: npm passes SIGINT and SIGTERM on to it, and dies of SIGHUP without passing it on, which
+  // the stack sees as its launcher going. In every case the stack stops. Stacks run at once, to
+  // keep the suite short.
   const cases = [
     { signal: 'SIGTERM', to: 'npm' },
+    { signal: 'SIGINT', to: 'npm' },
     { signal: 'SIGHUP', to: 'npm' },
     { signal: 'SIGINT', to: 'node' },
   ] as const;

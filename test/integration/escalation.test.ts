@@ -239,6 +239,51 @@ describe('a custom role is never defined beyond its author', () => {
   });
 });
 
+describe('what is gone stays gone, and unseen things stay unseen', () => {
+  it('an expired token cannot be brought back by PATCHing its expiry or resetting it', async () => {
+    const writer = await addMember(api, owner, 'writer');
+    const created = await api.post(writer.token, '/tokens', {
+      name: 'short-lived',
+      role: 'writer',
+      expiresAt: Date.now() + 1500,
+    });
+    expect(created.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1700));
+    expect((await api.get(created.body.token, '/caller-identity')).status).toBe(401);
+    const revive = await api.patch(writer.token, `/tokens/${created.body._id}`, [
+      { op: 'remove', path: '/expiresAt' },
+    ]);
+    expect(revive.status).toBe(404);
+    expect((await api.post(writer.token, `/tokens/${created.body._id}/reset`)).status).toBe(404);
+    expect((await api.get(created.body.token, '/caller-identity')).status).toBe(401);
+    const listed = (await api.get(writer.token, '/tokens')).body.items.map((t: { _id: string }) => t._id);
+    expect(listed).not.toContain(created.body._id);
+  });
+
+  it('the flag routes answer a hidden project exactly as a missing one', async () => {
+    const key = `hidden-${randomUUID().slice(0, 8)}`;
+    expect((await api.post(owner, '/projects', { key, name: 'Hidden' })).status).toBe(201);
+    const outsider = await addMember(api, owner, 'no_access');
+    for (const [method, suffix, body] of [
+      ['GET', '', undefined],
+      ['GET', '/anything', undefined],
+      ['DELETE', '/anything', undefined],
+      ['PATCH', '/anything', [{ op: 'replace', path: '/name', value: 'x' }]],
+      ['POST', '', { key: 'f', name: 'F' }],
+    ] as const) {
+      const hidden = await api.call(outsider.token, method, `/flags/${key}${suffix}`, body ? { body } : {});
+      const missing = await api.call(
+        outsider.token,
+        method,
+        `/flags/no-such-${key}${suffix}`,
+        body ? { body } : {},
+      );
+      expect([hidden.status, hidden.body.message]).toEqual([missing.status, missing.body.message]);
+      expect(hidden.status).toBe(404);
+    }
+  });
+});
+
 describe('owner-only transitions have no other path', () => {
   it('nobody but the owner gives the owner role, on any path', async () => {
     const admin = await addMember(api, owner, 'admin');
