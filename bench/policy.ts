@@ -22,6 +22,7 @@ import {
 } from '../shared/domain/policy.js';
 import { parseResource, type Resource } from '../shared/domain/resource.js';
 import { accessTokenFormat, hashSecret } from '../shared/domain/token-format.js';
+import { CompiledPolicy as BaselinePolicy } from './baseline/policy.js';
 import { fmt, median, nsPerOp, pick, seededRandom } from './support.js';
 
 const random = seededRandom(20261127);
@@ -146,7 +147,7 @@ function main() {
     ],
   ];
   let failed = false;
-  const typical = new Map<number, { ours: number; oursCpu: number; theirs: number }>();
+  const typical = new Map<number, { ours: number; oursCpu: number; baselineCpu: number; theirs: number }>();
   for (const size of [1, 2, 20, 200]) {
     const policy = Array.from({ length: size }, randomStatement);
     const compiled = new CompiledPolicy(policy);
@@ -205,16 +206,22 @@ function main() {
       size >= 200 ? 5 : 15,
     );
     if (sink === 0) throw new Error('nothing was decided');
-    // The goal "within 1.2× of before" compares CPU time, measured as in TYPICAL_BEFORE_CPU_US.
-    const oursCpu = cpuNsPerOp(
-      () => {
+    // The goal "within 1.2× of before" compares CPU time with the engine as it was before this
+    // change (bench/baseline/), on the same decisions, in the same run, rounds interleaved.
+    const baseline = new BaselinePolicy(policy);
+    let baselineAgrees = 0;
+    for (const d of decisions)
+      if (baseline.allows(d.action, d.resource) === compiled.allows(d.action, d.resource)) baselineAgrees++;
+    if (baselineAgrees !== decisions.length) failed = true;
+    const [oursCpu, baselineCpu] = interleavedCpuNsPerOp(
+      [compiled, baseline].map((engine) => () => {
         for (let k = 0; k < 10; k++)
-          for (const d of decisions) if (compiled.allows(d.action, d.resource)) sink++;
-      },
+          for (const d of decisions) if (engine.allows(d.action, d.resource)) sink++;
+      }),
       decisions.length * 10,
       250,
-    );
-    typical.set(size, { ours, oursCpu, theirs });
+    ) as [number, number];
+    typical.set(size, { ours, oursCpu, baselineCpu, theirs });
     rows.push([
       String(size),
       fmt(ours / 1000, 3),
@@ -252,7 +259,7 @@ function main() {
   );
   console.log(`Mangled token rejected by format + checksum alone: ${fmt(reject / 1000, 2)} µs median`);
   checkTypicalGoals(typical);
-  // `--typical-only` skips the adversarial cases, to record TYPICAL_BEFORE_CPU_US with an old engine.
+  // `--typical-only` skips the adversarial cases.
   if (!process.argv.includes('--typical-only')) {
     adversarialBacktracking();
     adversarialPolicies();
@@ -282,22 +289,8 @@ function reportGoals(): void {
   }
 }
 
-/**
- * CPU µs per typical decision before the linear matcher (commit 03e6244, RegExp for several stars):
- * medians of 8 runs of `--typical-only`, interleaved with 8 of the new matcher, on the dev box
- * (2 cores shared with other work, node 20). Runs of either engine are bimodal there (20 statements:
- * 0.08 or 0.12-0.14 µs), so one MISS on these rows needs interleaved re-runs before it means a
- * regression. Re-record them when the benchmark moves to other hardware.
- */
-const TYPICAL_BEFORE_CPU_US = new Map([
-  [1, 0.0217],
-  [2, 0.0574],
-  [20, 0.0902],
-  [200, 0.2654],
-]);
-
 function checkTypicalGoals(
-  typical: ReadonlyMap<number, { ours: number; oursCpu: number; theirs: number }>,
+  typical: ReadonlyMap<number, { ours: number; oursCpu: number; baselineCpu: number; theirs: number }>,
 ): void {
   const at20 = typical.get(20)!;
   goals.push({
@@ -310,11 +303,11 @@ function checkTypicalGoals(
     figure: `${fmt(at20.ours / 1000, 3)} µs`,
     pass: at20.ours < 1000,
   });
-  for (const [size, { oursCpu }] of typical) {
-    const before = TYPICAL_BEFORE_CPU_US.get(size)!;
+  for (const [size, { oursCpu, baselineCpu }] of typical) {
+    const before = baselineCpu / 1000;
     const now = oursCpu / 1000;
     goals.push({
-      goal: `(c) typical decision, ${size} statements, within 1.2× of before (${fmt(before, 4)} µs CPU)`,
+      goal: `(c) typical decision, ${size} statements, within 1.2× of the engine before (${fmt(before, 4)} µs CPU, same run)`,
       figure: `${fmt(now, 4)} µs CPU (${fmt(now / before, 2)}×)`,
       pass: now <= 1.2 * before,
     });
@@ -353,6 +346,21 @@ function cpuNsPerOp(batch: () => void, perBatch: number, rounds: number): number
     samples.push(((used.user + used.system) * 1000) / perBatch);
   }
   return median(samples);
+}
+
+/** `cpuNsPerOp` for several batches at once, their rounds interleaved so that load hits all alike. */
+function interleavedCpuNsPerOp(batches: readonly (() => void)[], perBatch: number, rounds: number): number[] {
+  for (let i = 0; i < Math.max(3, rounds / 5); i++) for (const batch of batches) batch();
+  const samples = batches.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) {
+    batches.forEach((batch, b) => {
+      const start = process.cpuUsage();
+      batch();
+      const used = process.cpuUsage(start);
+      samples[b]!.push(((used.user + used.system) * 1000) / perBatch);
+    });
+  }
+  return samples.map(median);
 }
 
 /** Median CPU µs of one `viewProject` decision, in batches of a few milliseconds. */

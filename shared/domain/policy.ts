@@ -129,6 +129,12 @@ export type Decision = 'allow' | 'deny' | 'none';
 
 type ResourceTest = (resource: Resource) => boolean;
 
+/** Plans are kept per action in an array indexed by shape: cheaper on the hot path than a second map. */
+const SHAPE_INDEX = Object.fromEntries(RESOURCE_SHAPES.map((shape, i) => [shape, i])) as Record<
+  ResourceShape,
+  number
+>;
+
 interface CompiledStatement {
   readonly index: number;
   readonly effect: 'allow' | 'deny';
@@ -209,7 +215,7 @@ export interface Explanation {
  */
 export class CompiledPolicy {
   private readonly statements: readonly CompiledStatement[];
-  private readonly plans = new Map<string, Map<ResourceShape, Plan>>();
+  private readonly plans = new Map<string, (Plan | undefined)[]>();
 
   constructor(policy: Policy) {
     this.statements = policy.map(compileStatement);
@@ -220,8 +226,9 @@ export class CompiledPolicy {
   }
 
   private plan(action: string, shape: ResourceShape): Plan {
+    const index = SHAPE_INDEX[shape];
     let byShape = this.plans.get(action);
-    let plan = byShape?.get(shape);
+    let plan = byShape?.[index];
     if (plan !== undefined) return plan;
     const denies: PlannedStatement[] = [];
     const allows: PlannedStatement[] = [];
@@ -235,10 +242,10 @@ export class CompiledPolicy {
     // Only known actions are memoised, so a caller cannot grow the map without bound.
     if (isKnownAction(action)) {
       if (byShape === undefined) {
-        byShape = new Map();
+        byShape = new Array(RESOURCE_SHAPES.length);
         this.plans.set(action, byShape);
       }
-      byShape.set(shape, plan);
+      byShape[index] = plan;
     }
     return plan;
   }
