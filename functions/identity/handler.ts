@@ -3,5 +3,5 @@ import { callerIdentity, checkAccess } from '../../shared/services/identity-serv
 
 export const handler = apiHandler({
   'GET /api/v2/caller-identity': async (r) => ok(callerIdentity(r.principal)),
-  'POST /api/v2/caller-identity/check': async (r) => ok(checkAccess(r.principal, r.body)),
+  'POST /api/v2/caller-identity/check': async (r) => ok(await checkAccess(r.principal, r.body)),
 });

@@ -52,3 +52,30 @@ describe('caller identity', () => {
     expect(reply.body.message).toContain(field);
   });
 });
+
+describe('the check answers as the real request would', () => {
+  it("adds the stored resource's tags: the owner's `owner` tag, a project's tags", async () => {
+    const admin = await addMember(api, account.ownerToken, 'admin');
+    const check = (token: string, action: string, resource: string) =>
+      api.post(token, '/caller-identity/check', { action, resource });
+    const owner = await check(admin.token, 'deleteMember', `member/${account.ownerId}`);
+    expect(owner.body.allowed).toBe(false);
+    expect((await api.delete(admin.token, `/members/${account.ownerId}`)).status).toBe(403);
+    expect((await check(admin.token, 'deleteMember', `member/${admin.memberId}`)).body.allowed).toBe(true);
+
+    expect(
+      (await api.post(account.ownerToken, '/projects', { key: 'tagged', name: 'Tagged', tags: ['prod'] }))
+        .status,
+    ).toBe(201);
+    const noProd = await api.post(account.ownerToken, '/tokens', {
+      name: 'no prod',
+      inlineRole: [
+        { effect: 'allow', actions: ['viewProject'], resources: ['proj/*'] },
+        { effect: 'deny', actions: ['viewProject'], resources: ['proj/*;prod'] },
+      ],
+    });
+    expect((await check(noProd.body.token, 'viewProject', 'proj/tagged')).body.allowed).toBe(false);
+    expect((await api.get(noProd.body.token, '/projects/tagged')).status).toBe(404);
+    expect((await check(noProd.body.token, 'viewProject', 'proj/untagged')).body.allowed).toBe(true);
+  });
+});
