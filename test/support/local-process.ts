@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { LOCK_FILE } from '../../infra/local/data-dir-lock.js';
 import { freePort, PID_FILE } from '../../infra/local/dynamodb-local.js';
 import { isAlive } from '../../infra/local/process-info.js';
@@ -9,7 +10,24 @@ import { Api, httpTransport } from './api.js';
 
 const TSX = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
-export const newDataDir = () => mkdtempSync(join(tmpdir(), 'local-stack-'));
+const dataDirs: string[] = [];
+
+/** A fresh data folder, removed after the test file (whose stacks have stopped by then). */
+export function newDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'local-stack-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of dataDirs.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A folder something still writes to is left behind rather than failing the file.
+    }
+  }
+});
 
 /** The pids of every process whose command line runs DynamoDB Local on this data folder. */
 export function dynamoLocalsOn(dataDir: string): number[] {
