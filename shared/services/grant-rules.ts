@@ -110,7 +110,10 @@ export async function ensureMayIssue(
   scope: TokenScope,
   owner: Holder | null,
 ): Promise<void> {
-  const keys = [...(scope.kind === 'customRoles' ? scope.roleKeys : []), ...(owner?.customRoles ?? [])];
+  // The caller's own member's roles came with the principal (read by the authorizer on this call);
+  // only the scope's roles (which must exist) and another member's roles are read here.
+  const othersRoles = owner !== null && owner.memberId !== principal.memberId ? owner.customRoles : [];
+  const keys = [...(scope.kind === 'customRoles' ? scope.roleKeys : []), ...othersRoles];
   const roles = new Map([
     ...principal.roles,
     ...(await customRoleDefinitions(principal.accountId, keys, 'customRoleIds')),
