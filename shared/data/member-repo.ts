@@ -16,6 +16,8 @@ export interface MemberRecord {
   readonly customRoles: readonly string[];
   readonly creationDate: number;
   readonly lastSeen?: number;
+  /** The token of the member's last authorized call (LaunchDarkly's `_lastSeenMetadata.tokenId`). */
+  readonly lastSeenTokenId?: string;
   /** SHA-256 of the member's pending invitation code, until it is accepted. */
   readonly inviteHash?: string;
   readonly version: number;
@@ -136,14 +138,14 @@ export const memberRepo = {
   },
 
   /** The write that records a member's last activity, to go with their token's `lastUsed`. */
-  lastSeenItem(accountId: string, memberId: string, now: number): TransactItem {
+  lastSeenItem(accountId: string, memberId: string, now: number, tokenId: string): TransactItem {
     return {
       Update: {
         TableName: table(),
         Key: keys.member(accountId, memberId),
-        UpdateExpression: 'SET lastSeen = :now',
+        UpdateExpression: 'SET lastSeen = :now, lastSeenTokenId = :token',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': now },
+        ExpressionAttributeValues: { ':now': now, ':token': tokenId },
       },
     };
   },

@@ -21,6 +21,8 @@ export interface TokenRecord {
   readonly lastModified: number;
   readonly lastUsed?: number;
   readonly expiresAt?: number;
+  /** The API version the token's calls default to (LaunchDarkly's `defaultApiVersion`), when given. */
+  readonly defaultApiVersion?: number;
   /** The last four characters of the current secret, the only part ever shown again. */
   readonly last4: string;
   /** SHA-256 of the current secret. */

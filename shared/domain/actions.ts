@@ -7,6 +7,7 @@ export const TOKEN_ACTIONS = [
   'updateAccessTokenDescription',
   'updateAccessTokenPolicy',
   'updateAccessTokenExpiry',
+  'updateAccessTokenApiVersion',
   'viewAccessToken',
 ] as const;
 
@@ -40,12 +41,20 @@ export const PROJECT_ACTIONS = [
   'viewFlag',
 ] as const;
 
-export const ALL_ACTIONS: readonly string[] = [
-  ...new Set<string>([...TOKEN_ACTIONS, ...MEMBER_ACTIONS, ...ROLE_ACTIONS, ...PROJECT_ACTIONS]),
+/** An action of the policy language: a misspelt action is a type error, not a silent deny. */
+export type Action =
+  | (typeof TOKEN_ACTIONS)[number]
+  | (typeof MEMBER_ACTIONS)[number]
+  | (typeof ROLE_ACTIONS)[number]
+  | (typeof PROJECT_ACTIONS)[number];
+
+/** Each action once (some names, such as `updateName`, belong to more than one resource type). */
+export const ALL_ACTIONS: readonly Action[] = [
+  ...new Set<Action>([...TOKEN_ACTIONS, ...MEMBER_ACTIONS, ...ROLE_ACTIONS, ...PROJECT_ACTIONS]),
 ];
 
-const knownActions = new Set(ALL_ACTIONS);
+const knownActions = new Set<string>(ALL_ACTIONS);
 
-export function isKnownAction(action: string): boolean {
+export function isKnownAction(action: string): action is Action {
   return knownActions.has(action);
 }

@@ -63,7 +63,7 @@ interface PreparedPolicy {
   readonly denies: readonly Prepared[];
 }
 
-const ACTION_BIT = new Map(ALL_ACTIONS.map((action, i) => [action, 1 << i]));
+const ACTION_BIT = new Map<string, number>(ALL_ACTIONS.map((action, i) => [action, 1 << i]));
 const ALL_MASK = (1 << ALL_ACTIONS.length) - 1;
 
 /** Every resource of a shape: what an inner `notResources` statement is taken to allow. */

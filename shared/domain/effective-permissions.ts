@@ -1,3 +1,4 @@
+import type { Action } from './actions.js';
 import {
   type BuiltInRole,
   builtInPolicy,
@@ -46,13 +47,13 @@ export interface PermissionExplanation {
 export class PermissionSet {
   constructor(private readonly policies: readonly LabelledPolicy[]) {}
 
-  allows(action: string, resource: Resource): boolean {
+  allows(action: Action, resource: Resource): boolean {
     for (let i = 0; i < this.policies.length; i++)
       if (this.policies[i]!.policy.allows(action, resource)) return true;
     return false;
   }
 
-  explain(action: string, resource: Resource): PermissionExplanation {
+  explain(action: Action, resource: Resource): PermissionExplanation {
     const denials: string[] = [];
     for (const { label, policy } of this.policies) {
       const { decision, statement } = policy.explain(action, resource);
@@ -158,13 +159,13 @@ export class EffectivePermissions {
     readonly member: PermissionSet | null,
   ) {}
 
-  allows(action: string, resource: Resource): boolean {
+  allows(action: Action, resource: Resource): boolean {
     return (
       this.scope.allows(action, resource) && (this.member === null || this.member.allows(action, resource))
     );
   }
 
-  decide(action: string, resource: Resource): EffectiveDecision {
+  decide(action: Action, resource: Resource): EffectiveDecision {
     const target = `${action} on ${formatResource(resource)}`;
     const scope = this.scope.explain(action, resource);
     if (!scope.allowed)

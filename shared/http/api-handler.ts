@@ -1,7 +1,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ConditionFailedError } from '../data/errors.js';
+import { DomainError, type DomainErrorKind } from '../services/errors.js';
 import { type Principal, principalFromContext } from '../services/principal.js';
+import { checkApiVersionHeader } from './api-version.js';
 import { ApiError, type ErrorCode, methodNotAllowed, STATUS, unauthorized } from './errors.js';
 import { parseJsonText, requireJsonContentType } from './json-body.js';
 import { logger } from './logger.js';
@@ -59,8 +61,18 @@ function isUnavailable(error: unknown): boolean {
   );
 }
 
+/** How each kind of domain error is answered. */
+const CODE_OF: Record<DomainErrorKind, ErrorCode> = {
+  invalid: 'invalid_request',
+  unauthenticated: 'unauthorized',
+  forbidden: 'forbidden',
+  not_found: 'not_found',
+  conflict: 'conflict',
+};
+
 /** The one place errors become HTTP: known errors keep their code; anything else hides its internals. */
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof DomainError) return errorBody(CODE_OF[error.kind], error.message, requestId);
   if (error instanceof ApiError) return errorBody(error.code, error.message, requestId);
   if (error instanceof ConditionFailedError) return errorBody('conflict', error.message, requestId);
   if (isUnavailable(error)) {
@@ -152,16 +164,17 @@ function chain(
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(flush === undefined ? [requestLogger()] : [requestLogger(), flushOnChangeOfRights(flush)])
     .use(errorMapper())
-    .handler(async (event) =>
-      toResult(
+    .handler(async (event) => {
+      checkApiVersionHeader(headerValue(event, 'ld-api-version'));
+      return toResult(
         await dispatch(event, {
           body: parseBody(event),
           path: checkPathParameters(event.pathParameters),
           query: (event.queryStringParameters ?? {}) as Record<string, string>,
           requestId: event.requestContext.requestId,
         }),
-      ),
-    );
+      );
+    });
 }
 
 function routeFor<H>(routes: Routes<H>, event: APIGatewayProxyEvent): H {

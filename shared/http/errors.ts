@@ -1,6 +1,8 @@
 /**
- * The one set of error classes. Services throw them; `error-handler.ts` maps them to HTTP in one
- * place. Anything else that is thrown is a fault: a generic 500 (or 503 when DynamoDB is down).
+ * The edge's errors: what the HTTP layer itself refuses (bad JSON, a wrong method, a body that is not
+ * JSON, a malformed field). Services throw domain errors (`shared/services/errors.ts`) instead;
+ * `errorResponse` in `api-handler.ts` maps both to HTTP in one place. Anything else that is thrown
+ * is a fault: a generic 500 (or 503 when DynamoDB is down).
  */
 export type ErrorCode =
   | 'invalid_request'

@@ -53,6 +53,7 @@ export const ROUTES: readonly Route[] = [
   r('GET', '/members', 'members', 'viewMember'),
   r('POST', '/members', 'members', 'createMember'),
   r('GET', '/members/{id}', 'members', 'viewMember'),
+  changesRights(r('PATCH', '/members', 'members', 'updateRole, updateCustomRole (each member)')),
   changesRights(r('PATCH', '/members/{id}', 'members', 'updateRole, updateCustomRole')),
   changesRights(r('DELETE', '/members/{id}', 'members', 'deleteMember')),
   r('POST', '/invitations/accept', 'invitations', 'none (the invitation code is the credential)', true),

@@ -10,6 +10,10 @@ export const createRoleSchema = z.strictObject({
   description: descriptionSchema.optional(),
   policy: policySchema,
   basePermissions: basePermissions.optional(),
+  // In LaunchDarkly's request model; every role here applies to every kind of resource.
+  resourceCategory: z
+    .literal('any', { message: 'only "any" is supported: a role here applies to every kind of resource' })
+    .optional(),
 });
 
 export const editableRoleSchema = z.object({

@@ -34,12 +34,27 @@ export function scopeOf(fields: ScopeFields): TokenScope | string {
   return { kind: 'inline', policy: fields.inlineRole ?? [] };
 }
 
+/**
+ * LaunchDarkly's REST API versions a token may default to (its `defaultApiVersion`). This service
+ * speaks one version; the field is stored and returned so that clients written for LaunchDarkly keep
+ * working, and requests with any of these versions are answered the same way.
+ */
+export const API_VERSIONS = [20160426, 20191212, 20220603, 20240415] as const;
+
+export const apiVersionSchema = z
+  .number()
+  .int()
+  .refine((v) => (API_VERSIONS as readonly number[]).includes(v), {
+    message: `must be one of ${API_VERSIONS.join(', ')}`,
+  });
+
 export const createTokenSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.optional(),
   ...scopeFields,
   serviceToken: z.boolean().optional(),
   expiresAt: z.number().int().positive().optional(),
+  defaultApiVersion: apiVersionSchema.optional(),
 });
 
 /** The writable fields of a token's representation after a PATCH. */
@@ -48,6 +63,7 @@ export const editableTokenSchema = z.object({
   description: descriptionSchema.optional(),
   ...scopeFields,
   expiresAt: z.number().int().positive().nullable().optional(),
+  defaultApiVersion: apiVersionSchema,
 });
 
 export const cloneTokenSchema = z.strictObject({

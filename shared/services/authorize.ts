@@ -1,14 +1,15 @@
+import type { Action } from '../domain/actions.js';
 import type { Resource } from '../domain/resource.js';
-import { forbidden, notFound } from '../http/errors.js';
+import { forbidden, notFound } from './errors.js';
 import type { Principal } from './principal.js';
 
 /** 403 with the effective decision's reason (which side denied) unless the action is allowed. */
-export function ensureAllowed(principal: Principal, action: string, resource: Resource): void {
+export function ensureAllowed(principal: Principal, action: Action, resource: Resource): void {
   const decision = principal.permissions.decide(action, resource);
   if (!decision.allowed) throw forbidden(decision.reason);
 }
 
 /** 404, as if it did not exist, unless the caller may view it: ids cannot be probed. */
-export function ensureVisible(principal: Principal, action: string, resource: Resource, what: string): void {
+export function ensureVisible(principal: Principal, action: Action, resource: Resource, what: string): void {
   if (!principal.permissions.allows(action, resource)) throw notFound(what);
 }

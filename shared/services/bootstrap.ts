@@ -1,7 +1,6 @@
-import { memberRepo } from '../data/member-repo.js';
-import { resourceRepo } from '../data/resource-repo.js';
-import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
-import { accessTokenFormat, hashSecret, newId, obscure } from '../domain/token-format.js';
+import { type Repositories, repositories } from '../data/repositories.js';
+import { newId } from '../domain/token-format.js';
+import { newToken } from './token-factory.js';
 
 export interface BootstrapInput {
   readonly accountId: string;
@@ -17,34 +16,33 @@ export type BootstrapResult =
  * Creates an account, its owner and the owner's first token in one transaction, once: on an
  * account that exists it changes nothing (and never shows a token again).
  */
-export async function bootstrapAccount(input: BootstrapInput): Promise<BootstrapResult> {
-  const existing = await resourceRepo.getAccount(input.accountId);
+export async function bootstrapAccount(
+  input: BootstrapInput,
+  { tokens, members, resources }: Pick<Repositories, 'tokens' | 'members' | 'resources'> = repositories,
+): Promise<BootstrapResult> {
+  const existing = await resources.getAccount(input.accountId);
   if (existing !== undefined) return { created: false, ownerId: existing.ownerId };
   const now = Date.now();
   const ownerId = newId();
-  const secret = accessTokenFormat.generate();
-  const token: TokenRecord = {
-    accountId: input.accountId,
-    tokenId: newId(),
-    memberId: ownerId,
-    serviceToken: false,
-    name: 'Owner token',
-    description: 'Created with the account',
-    scope: { kind: 'role', role: 'admin' },
-    creationDate: now,
-    lastModified: now,
-    last4: obscure(secret),
-    hash: hashSecret(secret),
-    version: 1,
-  };
-  await tokenRepo.create(token, [
-    resourceRepo.accountItem({
+  const { token, secret } = newToken(
+    {
+      accountId: input.accountId,
+      memberId: ownerId,
+      serviceToken: false,
+      name: 'Owner token',
+      description: 'Created with the account',
+      scope: { kind: 'role', role: 'admin' },
+    },
+    now,
+  );
+  await tokens.create(token, [
+    resources.accountItem({
       accountId: input.accountId,
       name: input.accountName,
       ownerId,
       creationDate: now,
     }),
-    ...memberRepo.newMemberItems({
+    ...members.newMemberItems({
       member: {
         accountId: input.accountId,
         memberId: ownerId,

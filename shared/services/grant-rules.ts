@@ -1,4 +1,4 @@
-import { roleRepo } from '../data/role-repo.js';
+import type { Repositories } from '../data/repositories.js';
 import { type BuiltInRole, roleRank } from '../domain/built-in-roles.js';
 import { type NamedPolicy, policiesWithin } from '../domain/containment.js';
 import {
@@ -9,7 +9,7 @@ import {
   type TokenHolder,
   type TokenScope,
 } from '../domain/effective-permissions.js';
-import { forbidden, invalid } from '../http/errors.js';
+import { forbidden, invalid } from './errors.js';
 import { holderOf, type Principal } from './principal.js';
 
 /**
@@ -26,6 +26,9 @@ import { holderOf, type Principal } from './principal.js';
  *   the member still bounds every request, and ownership changes are guarded in code, not by policy.
  */
 
+/** Where the rules read custom role definitions (a repository, passed in by the service). */
+export type RoleLookup = Pick<Repositories['roles'], 'getMany'>;
+
 export interface Holder extends TokenHolder {
   readonly memberId: string;
 }
@@ -41,12 +44,13 @@ function hasFullStrength(principal: Principal): boolean {
 
 /** Definitions of the custom roles named; a role that does not exist is a 400 naming the field. */
 export async function customRoleDefinitions(
+  roleLookup: RoleLookup,
   accountId: string,
   keys: readonly string[],
   field: string,
 ): Promise<Map<string, CustomRole>> {
   if (keys.length === 0) return new Map();
-  const found = await roleRepo.getMany(accountId, keys);
+  const found = await roleLookup.getMany(accountId, keys);
   const roles = new Map(
     found.map((r) => [r.key, { key: r.key, policy: r.policy, basePermissions: r.basePermissions }]),
   );
@@ -106,6 +110,7 @@ export function ensureBornWithin(
  * admin rescopes another member's token; null for a service token).
  */
 export async function ensureMayIssue(
+  roleLookup: RoleLookup,
   principal: Principal,
   scope: TokenScope,
   owner: Holder | null,
@@ -116,7 +121,7 @@ export async function ensureMayIssue(
   const keys = [...(scope.kind === 'customRoles' ? scope.roleKeys : []), ...othersRoles];
   const roles = new Map([
     ...principal.roles,
-    ...(await customRoleDefinitions(principal.accountId, keys, 'customRoleIds')),
+    ...(await customRoleDefinitions(roleLookup, principal.accountId, keys, 'customRoleIds')),
   ]);
   const violation = rankRuleViolation(holderOf(principal), scope);
   if (violation !== null) throw forbidden(violation);
@@ -137,11 +142,17 @@ export interface Grant {
  * granter's member and token. The owner role itself is guarded by the callers (owner only).
  */
 export async function ensureMayGrant(
+  roleLookup: RoleLookup,
   principal: Principal,
   grant: Grant,
   fields: { readonly role: string; readonly customRoles: string },
 ): Promise<void> {
-  const roles = await customRoleDefinitions(principal.accountId, grant.customRoles, fields.customRoles);
+  const roles = await customRoleDefinitions(
+    roleLookup,
+    principal.accountId,
+    grant.customRoles,
+    fields.customRoles,
+  );
   if (grant.role !== 'owner' && roleRank(grant.role) > roleRank(holderOf(principal).role)) {
     throw forbidden(`${fields.role}: nobody can give a member a role above their own`);
   }

@@ -1,12 +1,9 @@
-import { type FlagRecord, type ProjectRecord, resourceRepo } from '../data/resource-repo.js';
+import type { Repositories } from '../data/repositories.js';
+import type { FlagRecord, ProjectRecord } from '../data/resource-repo.js';
+import type { Action } from '../domain/actions.js';
 import { resources } from '../domain/resource.js';
-import { notFound } from '../http/errors.js';
-import { applyJsonPatch } from '../http/json-patch.js';
-import { type Page, paginate, paginationSchema } from '../http/pagination.js';
-import { API_BASE } from '../http/routes.js';
-import { parseInput } from '../http/validation.js';
-import { createFlagSchema, createProjectSchema, editableFlagSchema } from '../schemas/project.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
+import { notFound } from './errors.js';
 import type { Principal } from './principal.js';
 
 const DEFAULT_ENVIRONMENTS = [
@@ -14,31 +11,24 @@ const DEFAULT_ENVIRONMENTS = [
   { key: 'test', name: 'Test' },
 ];
 
-const link = (href: string) => ({ self: { href, type: 'application/json' as const } });
-
-export function projectView(project: ProjectRecord) {
-  return {
-    _id: project.key,
-    key: project.key,
-    name: project.name,
-    tags: project.tags,
-    environments: project.environments,
-    creationDate: project.creationDate,
-    _links: link(`${API_BASE}/projects/${project.key}`),
-  };
+export interface CreateProjectCommand {
+  readonly key: string;
+  readonly name: string;
+  readonly tags: readonly string[];
 }
 
-export function flagView(flag: FlagRecord) {
-  return {
-    key: flag.key,
-    name: flag.name,
-    ...(flag.description !== undefined ? { description: flag.description } : {}),
-    tags: flag.tags,
-    environments: flag.environments,
-    creationDate: flag.creationDate,
-    lastModified: flag.lastModified,
-    _links: link(`${API_BASE}/flags/${flag.projectKey}/${flag.key}`),
-  };
+export interface CreateFlagCommand {
+  readonly key: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+}
+
+/** The fields a change sets; `on` is per environment key. */
+export interface FlagChange {
+  readonly name?: string;
+  readonly description?: string | null;
+  readonly on?: Readonly<Record<string, boolean>>;
 }
 
 const projectResource = (p: ProjectRecord) => resources.project(p.key, p.tags);
@@ -50,7 +40,7 @@ const projectResource = (p: ProjectRecord) => resources.project(p.key, p.tags);
  */
 function flagAllowedIn(
   principal: Principal,
-  action: string,
+  action: Action,
   project: ProjectRecord,
   flagKey: string,
   tags: readonly string[],
@@ -66,7 +56,7 @@ function flagAllowedIn(
 
 function ensureFlagAllowedEverywhere(
   principal: Principal,
-  action: string,
+  action: Action,
   project: ProjectRecord,
   flagKey: string,
   tags: readonly string[],
@@ -79,20 +69,6 @@ function ensureFlagAllowedEverywhere(
 const canViewFlag = (principal: Principal, project: ProjectRecord, flag: Pick<FlagRecord, 'key' | 'tags'>) =>
   flagAllowedIn(principal, 'viewFlag', project, flag.key, flag.tags).some((e) => e.allowed);
 
-async function findProject(principal: Principal, key: string): Promise<ProjectRecord> {
-  const project = await resourceRepo.getProject(principal.accountId, key);
-  if (project === undefined) throw notFound('project');
-  ensureVisible(principal, 'viewProject', projectResource(project), 'project');
-  return project;
-}
-
-/** The flag's project only needs to exist; seeing flags is a matter of `viewFlag`. */
-async function findProjectForFlags(principal: Principal, key: string): Promise<ProjectRecord> {
-  const project = await resourceRepo.getProject(principal.accountId, key);
-  if (project === undefined) throw notFound('project');
-  return project;
-}
-
 /**
  * A caller who may neither view a project nor act on its flags gets the same 404 as for a project
  * that does not exist, so project keys cannot be probed through the flag routes.
@@ -102,142 +78,153 @@ function ensureProjectVisibleFor(principal: Principal, project: ProjectRecord, f
     throw notFound('project');
 }
 
-async function findFlag(principal: Principal, projectKey: string, flagKey: string) {
-  const project = await findProjectForFlags(principal, projectKey);
-  const flag = await resourceRepo.getFlag(principal.accountId, projectKey, flagKey);
-  if (flag === undefined || !canViewFlag(principal, project, flag)) {
-    // The same answer as for a project that does not exist, unless the caller may see the project.
-    ensureProjectVisibleFor(principal, project, false);
-    throw notFound('flag');
+/** The use cases of the resources that tokens protect: projects and their flags. */
+export function projectService({ resources: store }: Pick<Repositories, 'resources'>) {
+  async function findProject(principal: Principal, key: string): Promise<ProjectRecord> {
+    const project = await store.getProject(principal.accountId, key);
+    if (project === undefined) throw notFound('project');
+    ensureVisible(principal, 'viewProject', projectResource(project), 'project');
+    return project;
   }
-  return { project, flag };
-}
 
-export async function listProjects(
-  principal: Principal,
-  query: Record<string, string>,
-): Promise<Page<ReturnType<typeof projectView>>> {
-  const page = parseInput(paginationSchema, query);
-  const projects = await resourceRepo.listProjects(principal.accountId);
-  const visible = projects
-    .filter((p) => principal.permissions.allows('viewProject', projectResource(p)))
-    .map(projectView);
-  return paginate(visible, page, `${API_BASE}/projects`);
-}
-
-export async function getProject(principal: Principal, key: string) {
-  return projectView(await findProject(principal, key));
-}
-
-export async function createProject(principal: Principal, body: unknown) {
-  const input = parseInput(createProjectSchema, body);
-  const tags = [...new Set(input.tags ?? [])];
-  ensureAllowed(principal, 'createProject', resources.project(input.key, tags));
-  const project: ProjectRecord = {
-    accountId: principal.accountId,
-    key: input.key,
-    name: input.name,
-    tags,
-    environments: DEFAULT_ENVIRONMENTS,
-    creationDate: Date.now(),
-    version: 1,
-  };
-  await resourceRepo.createProject(project);
-  return projectView(project);
-}
-
-export async function deleteProject(principal: Principal, key: string): Promise<void> {
-  const project = await findProject(principal, key);
-  ensureAllowed(principal, 'deleteProject', projectResource(project));
-  await resourceRepo.deleteProject(project);
-}
-
-export async function listFlags(principal: Principal, projectKey: string, query: Record<string, string>) {
-  const page = parseInput(paginationSchema, query);
-  const project = await findProjectForFlags(principal, projectKey);
-  const flags = await resourceRepo.listFlags(principal.accountId, projectKey);
-  const visible = flags.filter((f) => canViewFlag(principal, project, f)).map(flagView);
-  ensureProjectVisibleFor(principal, project, visible.length > 0);
-  return paginate(visible, page, `${API_BASE}/flags/${projectKey}`);
-}
-
-export async function getFlag(principal: Principal, projectKey: string, flagKey: string) {
-  return flagView((await findFlag(principal, projectKey, flagKey)).flag);
-}
-
-export async function createFlag(principal: Principal, projectKey: string, body: unknown) {
-  const input = parseInput(createFlagSchema, body);
-  const project = await findProjectForFlags(principal, projectKey);
-  const tags = [...new Set(input.tags ?? [])];
-  ensureProjectVisibleFor(
-    principal,
-    project,
-    flagAllowedIn(principal, 'createFlag', project, input.key, tags).every((e) => e.allowed),
-  );
-  ensureFlagAllowedEverywhere(principal, 'createFlag', project, input.key, tags);
-  const now = Date.now();
-  const flag: FlagRecord = {
-    accountId: principal.accountId,
-    projectKey,
-    key: input.key,
-    name: input.name,
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    tags,
-    environments: Object.fromEntries(
-      project.environments.map((e) => [e.key, { on: false, lastModified: now }]),
-    ),
-    creationDate: now,
-    lastModified: now,
-    version: 1,
-  };
-  await resourceRepo.createFlag(flag);
-  return flagView(flag);
-}
-
-export async function deleteFlag(principal: Principal, projectKey: string, flagKey: string): Promise<void> {
-  const { project, flag } = await findFlag(principal, projectKey, flagKey);
-  ensureFlagAllowedEverywhere(principal, 'deleteFlag', project, flag.key, flag.tags);
-  await resourceRepo.deleteFlag(flag);
-}
-
-const ENV_ON = /^\/environments\/([^/]+)\/on$/;
-const WRITABLE = (pointer: string) =>
-  pointer === '/name' || pointer === '/description' || ENV_ON.test(pointer);
-
-export async function patchFlag(principal: Principal, projectKey: string, flagKey: string, body: unknown) {
-  const { project, flag } = await findFlag(principal, projectKey, flagKey);
-  const { document, touched, operations } = applyJsonPatch(flagView(flag), body, WRITABLE);
-  const envs = new Set(
-    operations.filter((o) => o.op !== 'test').flatMap((o) => ENV_ON.exec(o.path)?.[1] ?? []),
-  );
-  for (const env of envs) {
-    if (!project.environments.some((e) => e.key === env)) throw notFound(`environment "${env}"`);
-    ensureAllowed(principal, 'updateOn', resources.flag(project.key, env, flag.key, project.tags, flag.tags));
+  /** The flag's project only needs to exist; seeing flags is a matter of `viewFlag`. */
+  async function findProjectForFlags(principal: Principal, key: string): Promise<ProjectRecord> {
+    const project = await store.getProject(principal.accountId, key);
+    if (project === undefined) throw notFound('project');
+    return project;
   }
-  if (touched.has('name')) ensureFlagAllowedEverywhere(principal, 'updateName', project, flag.key, flag.tags);
-  if (touched.has('description'))
-    ensureFlagAllowedEverywhere(principal, 'updateDescription', project, flag.key, flag.tags);
-  const edited = parseInput(editableFlagSchema, {
-    name: document.name,
-    description: document.description,
-    environments: document.environments,
-  });
-  const now = Date.now();
-  const environments = Object.fromEntries(
-    Object.entries(flag.environments).map(([key, state]) => {
-      const on = edited.environments[key]?.on ?? state.on;
-      return [key, on === state.on ? state : { on, lastModified: now }];
-    }),
-  );
-  const { description: _d, ...rest } = flag;
-  const after: FlagRecord = {
-    ...rest,
-    name: edited.name,
-    ...(edited.description !== undefined ? { description: edited.description } : {}),
-    environments,
-    lastModified: now,
-    version: flag.version + 1,
+
+  async function findFlag(principal: Principal, projectKey: string, flagKey: string) {
+    const project = await findProjectForFlags(principal, projectKey);
+    const flag = await store.getFlag(principal.accountId, projectKey, flagKey);
+    if (flag === undefined || !canViewFlag(principal, project, flag)) {
+      // The same answer as for a project that does not exist, unless the caller may see the project.
+      ensureProjectVisibleFor(principal, project, false);
+      throw notFound('flag');
+    }
+    return { project, flag };
+  }
+
+  return {
+    async listProjects(principal: Principal): Promise<ProjectRecord[]> {
+      const projects = await store.listProjects(principal.accountId);
+      return projects.filter((p) => principal.permissions.allows('viewProject', projectResource(p)));
+    },
+
+    getProject: findProject,
+
+    async createProject(principal: Principal, command: CreateProjectCommand): Promise<ProjectRecord> {
+      const tags = [...new Set(command.tags)];
+      ensureAllowed(principal, 'createProject', resources.project(command.key, tags));
+      const project: ProjectRecord = {
+        accountId: principal.accountId,
+        key: command.key,
+        name: command.name,
+        tags,
+        environments: DEFAULT_ENVIRONMENTS,
+        creationDate: Date.now(),
+        version: 1,
+      };
+      await store.createProject(project);
+      return project;
+    },
+
+    async deleteProject(principal: Principal, key: string): Promise<void> {
+      const project = await findProject(principal, key);
+      ensureAllowed(principal, 'deleteProject', projectResource(project));
+      await store.deleteProject(project);
+    },
+
+    async listFlags(principal: Principal, projectKey: string): Promise<FlagRecord[]> {
+      const project = await findProjectForFlags(principal, projectKey);
+      const flags = await store.listFlags(principal.accountId, projectKey);
+      const visible = flags.filter((f) => canViewFlag(principal, project, f));
+      ensureProjectVisibleFor(principal, project, visible.length > 0);
+      return visible;
+    },
+
+    async getFlag(principal: Principal, projectKey: string, flagKey: string): Promise<FlagRecord> {
+      return (await findFlag(principal, projectKey, flagKey)).flag;
+    },
+
+    async createFlag(
+      principal: Principal,
+      projectKey: string,
+      command: CreateFlagCommand,
+    ): Promise<FlagRecord> {
+      const project = await findProjectForFlags(principal, projectKey);
+      const tags = [...new Set(command.tags)];
+      ensureProjectVisibleFor(
+        principal,
+        project,
+        flagAllowedIn(principal, 'createFlag', project, command.key, tags).every((e) => e.allowed),
+      );
+      ensureFlagAllowedEverywhere(principal, 'createFlag', project, command.key, tags);
+      const now = Date.now();
+      const flag: FlagRecord = {
+        accountId: principal.accountId,
+        projectKey,
+        key: command.key,
+        name: command.name,
+        ...(command.description !== undefined ? { description: command.description } : {}),
+        tags,
+        environments: Object.fromEntries(
+          project.environments.map((e) => [e.key, { on: false, lastModified: now }]),
+        ),
+        creationDate: now,
+        lastModified: now,
+        version: 1,
+      };
+      await store.createFlag(flag);
+      return flag;
+    },
+
+    async deleteFlag(principal: Principal, projectKey: string, flagKey: string): Promise<void> {
+      const { project, flag } = await findFlag(principal, projectKey, flagKey);
+      ensureFlagAllowedEverywhere(principal, 'deleteFlag', project, flag.key, flag.tags);
+      await store.deleteFlag(flag);
+    },
+
+    /** `changeOf` turns the flag as stored into the change (the edge applies a JSON Patch). */
+    async updateFlag(
+      principal: Principal,
+      projectKey: string,
+      flagKey: string,
+      changeOf: (flag: FlagRecord) => FlagChange,
+    ): Promise<FlagRecord> {
+      const { project, flag } = await findFlag(principal, projectKey, flagKey);
+      const change = changeOf(flag);
+      for (const env of Object.keys(change.on ?? {})) {
+        if (!project.environments.some((e) => e.key === env)) throw notFound(`environment "${env}"`);
+        ensureAllowed(
+          principal,
+          'updateOn',
+          resources.flag(project.key, env, flag.key, project.tags, flag.tags),
+        );
+      }
+      if (change.name !== undefined)
+        ensureFlagAllowedEverywhere(principal, 'updateName', project, flag.key, flag.tags);
+      if (change.description !== undefined)
+        ensureFlagAllowedEverywhere(principal, 'updateDescription', project, flag.key, flag.tags);
+      const now = Date.now();
+      const environments = Object.fromEntries(
+        Object.entries(flag.environments).map(([key, state]) => {
+          const on = change.on?.[key] ?? state.on;
+          return [key, on === state.on ? state : { on, lastModified: now }];
+        }),
+      );
+      const { description, ...rest } = flag;
+      const nextDescription = change.description === null ? undefined : (change.description ?? description);
+      const after: FlagRecord = {
+        ...rest,
+        name: change.name ?? flag.name,
+        ...(nextDescription !== undefined ? { description: nextDescription } : {}),
+        environments,
+        lastModified: now,
+        version: flag.version + 1,
+      };
+      await store.updateFlag(flag, after);
+      return after;
+    },
   };
-  await resourceRepo.updateFlag(flag, after);
-  return flagView(after);
 }

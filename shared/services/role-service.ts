@@ -1,123 +1,114 @@
-import { memberRepo } from '../data/member-repo.js';
-import { type RoleRecord, roleRepo } from '../data/role-repo.js';
-import { tokenRepo } from '../data/token-repo.js';
+import type { Repositories } from '../data/repositories.js';
+import type { RoleRecord } from '../data/role-repo.js';
+import type { Action } from '../domain/actions.js';
+import type { Policy } from '../domain/policy.js';
 import { resources } from '../domain/resource.js';
-import { conflict, notFound } from '../http/errors.js';
-import { applyJsonPatch } from '../http/json-patch.js';
-import { type Page, paginate, paginationSchema } from '../http/pagination.js';
-import { API_BASE } from '../http/routes.js';
-import { parseInput } from '../http/validation.js';
-import { createRoleSchema, editableRoleSchema } from '../schemas/role.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
+import { conflict, notFound } from './errors.js';
 import { ensureMayDefineRole } from './grant-rules.js';
 import type { Principal } from './principal.js';
 
-export function roleView(role: RoleRecord) {
-  return {
-    _id: role.key,
-    key: role.key,
-    name: role.name,
-    ...(role.description !== undefined ? { description: role.description } : {}),
-    policy: role.policy,
-    basePermissions: role.basePermissions,
-    creationDate: role.creationDate,
-    lastModified: role.lastModified,
-    _links: { self: { href: `${API_BASE}/roles/${role.key}`, type: 'application/json' as const } },
-  };
+export type BasePermissions = RoleRecord['basePermissions'];
+
+export interface CreateRoleCommand {
+  readonly key: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly policy: Policy;
+  readonly basePermissions: BasePermissions;
 }
 
-export type RoleView = ReturnType<typeof roleView>;
-
-async function findVisible(principal: Principal, key: string): Promise<RoleRecord> {
-  const role = await roleRepo.get(principal.accountId, key, true);
-  if (role === undefined) throw notFound('custom role');
-  ensureVisible(principal, 'viewRole', resources.role(key), 'custom role');
-  return role;
+/** The fields a change sets; an absent field is left alone (`null` clears the description). */
+export interface RoleChange {
+  readonly name?: string;
+  readonly description?: string | null;
+  readonly policy?: Policy;
+  readonly basePermissions?: BasePermissions;
 }
 
-export async function listRoles(
-  principal: Principal,
-  query: Record<string, string>,
-): Promise<Page<RoleView>> {
-  const page = parseInput(paginationSchema, query);
-  const roles = await roleRepo.list(principal.accountId);
-  const visible = roles
-    .filter((r) => principal.permissions.allows('viewRole', resources.role(r.key)))
-    .map(roleView);
-  return paginate(visible, page, `${API_BASE}/roles`);
-}
-
-export async function getRole(principal: Principal, key: string): Promise<RoleView> {
-  return roleView(await findVisible(principal, key));
-}
-
-export async function createRole(principal: Principal, body: unknown): Promise<RoleView> {
-  const input = parseInput(createRoleSchema, body);
-  ensureAllowed(principal, 'createRole', resources.role(input.key));
-  ensureMayDefineRole(principal, {
-    key: input.key,
-    policy: input.policy,
-    basePermissions: input.basePermissions ?? 'reader',
-  });
-  const now = Date.now();
-  const role: RoleRecord = {
-    accountId: principal.accountId,
-    key: input.key,
-    name: input.name,
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    policy: input.policy,
-    basePermissions: input.basePermissions ?? 'reader',
-    creationDate: now,
-    lastModified: now,
-    version: 1,
-  };
-  await roleRepo.create(role);
-  return roleView(role);
-}
-
-const WRITABLE = /^\/(name|description|basePermissions|policy(\/.*)?)$/;
-const ACTION_FOR_FIELD: Record<string, string> = {
+const ACTION_FOR_CHANGE: Record<keyof RoleChange, Action> = {
   name: 'updateName',
   description: 'updateDescription',
   policy: 'updatePolicy',
   basePermissions: 'updateBasePermissions',
 };
 
-export async function patchRole(principal: Principal, key: string, body: unknown): Promise<RoleView> {
-  const role = await findVisible(principal, key);
-  const { document, touched } = applyJsonPatch(roleView(role), body, (pointer) => WRITABLE.test(pointer));
-  for (const field of touched)
-    ensureAllowed(principal, ACTION_FOR_FIELD[field] ?? 'updatePolicy', resources.role(key));
-  const edited = parseInput(editableRoleSchema, {
-    name: document.name,
-    description: document.description,
-    policy: document.policy,
-    basePermissions: document.basePermissions,
-  });
-  if (touched.has('policy') || touched.has('basePermissions'))
-    ensureMayDefineRole(principal, { key, policy: edited.policy, basePermissions: edited.basePermissions });
-  const { description: _d, ...rest } = role;
-  const after: RoleRecord = {
-    ...rest,
-    ...edited,
-    lastModified: Date.now(),
-    version: role.version + 1,
+/** The use cases of custom roles. A role never reaches beyond its author (grant-rules.ts). */
+export function roleService({ roles, members, tokens }: Pick<Repositories, 'roles' | 'members' | 'tokens'>) {
+  async function findVisible(principal: Principal, key: string): Promise<RoleRecord> {
+    const role = await roles.get(principal.accountId, key, true);
+    if (role === undefined) throw notFound('custom role');
+    ensureVisible(principal, 'viewRole', resources.role(key), 'custom role');
+    return role;
+  }
+
+  return {
+    async list(principal: Principal): Promise<RoleRecord[]> {
+      const all = await roles.list(principal.accountId);
+      return all.filter((r) => principal.permissions.allows('viewRole', resources.role(r.key)));
+    },
+
+    get: findVisible,
+
+    async create(principal: Principal, command: CreateRoleCommand): Promise<RoleRecord> {
+      ensureAllowed(principal, 'createRole', resources.role(command.key));
+      ensureMayDefineRole(principal, command);
+      const now = Date.now();
+      const role: RoleRecord = {
+        accountId: principal.accountId,
+        ...command,
+        creationDate: now,
+        lastModified: now,
+        version: 1,
+      };
+      await roles.create(role);
+      return role;
+    },
+
+    /** `changeOf` turns the role as stored into the change (the edge applies a JSON Patch). */
+    async update(
+      principal: Principal,
+      key: string,
+      changeOf: (role: RoleRecord) => RoleChange,
+    ): Promise<RoleRecord> {
+      const role = await findVisible(principal, key);
+      const change = changeOf(role);
+      for (const field of Object.keys(change) as (keyof RoleChange)[])
+        ensureAllowed(principal, ACTION_FOR_CHANGE[field], resources.role(key));
+      const policy = change.policy ?? role.policy;
+      const basePermissions = change.basePermissions ?? role.basePermissions;
+      if (change.policy !== undefined || change.basePermissions !== undefined)
+        ensureMayDefineRole(principal, { key, policy, basePermissions });
+      const { description, ...rest } = role;
+      const nextDescription = change.description === null ? undefined : (change.description ?? description);
+      const after: RoleRecord = {
+        ...rest,
+        name: change.name ?? role.name,
+        ...(nextDescription !== undefined ? { description: nextDescription } : {}),
+        policy,
+        basePermissions,
+        lastModified: Date.now(),
+        version: role.version + 1,
+      };
+      await roles.update(role, after);
+      return after;
+    },
+
+    async delete(principal: Principal, key: string): Promise<void> {
+      const role = await findVisible(principal, key);
+      ensureAllowed(principal, 'deleteRole', resources.role(key));
+      const [byMember, byToken] = await Promise.all([
+        members.anyWithCustomRole(principal.accountId, key),
+        tokens.anyWithCustomRole(principal.accountId, key),
+      ]);
+      if (byMember || byToken) {
+        throw conflict(
+          `custom role "${key}" is still assigned to ${byMember ? 'a member' : 'a token'}; unassign it first`,
+        );
+      }
+      await roles.delete(role);
+    },
   };
-  await roleRepo.update(role, after);
-  return roleView(after);
 }
 
-export async function deleteRole(principal: Principal, key: string): Promise<void> {
-  const role = await findVisible(principal, key);
-  ensureAllowed(principal, 'deleteRole', resources.role(key));
-  const [byMember, byToken] = await Promise.all([
-    memberRepo.anyWithCustomRole(principal.accountId, key),
-    tokenRepo.anyWithCustomRole(principal.accountId, key),
-  ]);
-  if (byMember || byToken) {
-    throw conflict(
-      `custom role "${key}" is still assigned to ${byMember ? 'a member' : 'a token'}; unassign it first`,
-    );
-  }
-  await roleRepo.delete(role);
-}
+export type RoleService = ReturnType<typeof roleService>;

@@ -1,63 +1,53 @@
-import { type MemberRecord, memberRepo } from '../data/member-repo.js';
-import { type TokenRecord, tokenRepo } from '../data/token-repo.js';
+import type { MemberRecord } from '../data/member-repo.js';
+import type { Repositories } from '../data/repositories.js';
+import type { TokenRecord } from '../data/token-repo.js';
+import type { Action } from '../domain/actions.js';
+import type { TokenScope } from '../domain/effective-permissions.js';
 import { type Resource, resources } from '../domain/resource.js';
-import { accessTokenFormat, hashSecret, newId, obscure } from '../domain/token-format.js';
-import { forbidden, invalid, notFound } from '../http/errors.js';
-import { applyJsonPatch } from '../http/json-patch.js';
-import { type Page, paginate, paginationSchema } from '../http/pagination.js';
-import { API_BASE } from '../http/routes.js';
-import { parseInput } from '../http/validation.js';
-import {
-  cloneTokenSchema,
-  createTokenSchema,
-  editableTokenSchema,
-  listTokensQuerySchema,
-  resetQuerySchema,
-  scopeOf,
-} from '../schemas/token.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
+import { forbidden, invalid, notFound } from './errors.js';
 import { ensureMayIssue, type Holder } from './grant-rules.js';
 import type { Principal } from './principal.js';
+import { newSecret, newToken } from './token-factory.js';
 
-export interface TokenView {
-  readonly _id: string;
+/** A token with its member as they are now (absent when a service token's creator was removed). */
+export interface TokenWithMember {
+  readonly token: TokenRecord;
+  readonly member?: MemberRecord;
+  /** The full value, only on the answer that made it (create, clone, reset). */
+  readonly secret?: string;
+}
+
+export interface CreateTokenCommand {
   readonly name: string;
   readonly description?: string;
-  readonly memberId: string;
-  readonly _member?: { readonly _id: string; readonly email: string; readonly role: string };
-  readonly role?: string;
-  readonly customRoleIds: readonly string[];
-  readonly inlineRole: readonly unknown[];
+  readonly scope: TokenScope;
   readonly serviceToken: boolean;
-  readonly creationDate: number;
-  readonly lastModified: number;
-  readonly lastUsed?: number;
   readonly expiresAt?: number;
-  /** The full value once (create, reset, clone, accept); the last four characters otherwise. */
-  readonly token: string;
-  readonly _links: { readonly self: { readonly href: string; readonly type: 'application/json' } };
+  readonly defaultApiVersion?: number;
 }
 
-export function tokenView(token: TokenRecord, member?: MemberRecord, secret?: string): TokenView {
-  const { scope } = token;
-  return {
-    _id: token.tokenId,
-    name: token.name,
-    ...(token.description !== undefined ? { description: token.description } : {}),
-    memberId: token.memberId,
-    ...(member ? { _member: { _id: member.memberId, email: member.email, role: member.role } } : {}),
-    ...(scope.kind === 'role' ? { role: scope.role } : {}),
-    customRoleIds: scope.kind === 'customRoles' ? scope.roleKeys : [],
-    inlineRole: scope.kind === 'inline' ? scope.policy : [],
-    serviceToken: token.serviceToken,
-    creationDate: token.creationDate,
-    lastModified: token.lastModified,
-    ...(token.lastUsed !== undefined ? { lastUsed: token.lastUsed } : {}),
-    ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
-    token: secret ?? token.last4,
-    _links: { self: { href: `${API_BASE}/tokens/${token.tokenId}`, type: 'application/json' } },
-  };
+/** The fields a change sets; a field that is absent is left alone (`null` clears an optional one). */
+export interface TokenChange {
+  readonly name?: string;
+  readonly description?: string | null;
+  readonly scope?: TokenScope;
+  readonly expiresAt?: number | null;
+  readonly defaultApiVersion?: number | null;
 }
+
+export interface CloneTokenCommand {
+  readonly name: string;
+  readonly description?: string;
+}
+
+const ACTION_FOR_CHANGE: Record<keyof TokenChange, Action> = {
+  name: 'updateAccessTokenName',
+  description: 'updateAccessTokenDescription',
+  scope: 'updateAccessTokenPolicy',
+  expiresAt: 'updateAccessTokenExpiry',
+  defaultApiVersion: 'updateAccessTokenApiVersion',
+};
 
 export function tokenResource(token: Pick<TokenRecord, 'tokenId' | 'memberId' | 'serviceToken'>): Resource {
   return token.serviceToken
@@ -85,207 +75,196 @@ function ensureMayCreate(principal: Principal, serviceToken: boolean): void {
   }
 }
 
-async function issue(
-  principal: Principal,
-  fields: Omit<
-    TokenRecord,
-    'accountId' | 'tokenId' | 'memberId' | 'creationDate' | 'lastModified' | 'last4' | 'hash' | 'version'
-  >,
-) {
-  const now = Date.now();
-  const secret = accessTokenFormat.generate();
-  const token: TokenRecord = {
-    ...fields,
-    accountId: principal.accountId,
-    tokenId: newId(),
-    memberId: principal.memberId,
-    creationDate: now,
-    lastModified: now,
-    last4: obscure(secret),
-    hash: hashSecret(secret),
-    version: 1,
-  };
-  await tokenRepo.create(token);
-  return { token, secret };
-}
-
 /**
  * An expired token is gone, though its item lives until the expiry sweep removes it: it is neither
- * listed nor found, so no PATCH of `expiresAt` or reset can bring its secret back.
+ * listed nor found, so no change of `expiresAt` or reset can bring its secret back.
  */
 const isExpired = (token: TokenRecord, now = Date.now()) =>
   token.expiresAt !== undefined && token.expiresAt <= now;
 
-async function findVisible(principal: Principal, tokenId: string): Promise<TokenRecord> {
-  const token = await tokenRepo.get(principal.accountId, tokenId, true);
-  if (token === undefined || isExpired(token)) throw notFound('token');
-  ensureVisible(principal, 'viewAccessToken', tokenResource(token), 'token');
-  return token;
-}
+/** The use cases of access tokens. Every path that returns a secret obeys every rule of creation. */
+export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tokens' | 'members' | 'roles'>) {
+  async function findVisible(principal: Principal, tokenId: string): Promise<TokenRecord> {
+    const token = await tokens.get(principal.accountId, tokenId, true);
+    if (token === undefined || isExpired(token)) throw notFound('token');
+    ensureVisible(principal, 'viewAccessToken', tokenResource(token), 'token');
+    return token;
+  }
 
-const memberOf = (token: TokenRecord) => memberRepo.get(token.accountId, token.memberId);
+  const withMember = async (token: TokenRecord, secret?: string): Promise<TokenWithMember> => {
+    const member = await members.get(token.accountId, token.memberId);
+    return {
+      token,
+      ...(member !== undefined ? { member } : {}),
+      ...(secret !== undefined ? { secret } : {}),
+    };
+  };
 
-export async function listTokens(
-  principal: Principal,
-  query: Record<string, string>,
-): Promise<Page<TokenView>> {
-  const { showAll } = parseInput(listTokensQuerySchema, query);
-  const page = parseInput(paginationSchema, query);
-  if (showAll === 'true') ensureAllowed(principal, 'viewAccessToken', resources.personalToken('*', '*'));
-  const [tokens, members] = await Promise.all([
-    tokenRepo.listByAccount(principal.accountId),
-    memberRepo.list(principal.accountId),
-  ]);
-  const byId = new Map(members.map((m) => [m.memberId, m]));
-  const visible = tokens
-    // A service token has no personal tokens: its memberId is only who created it.
-    .filter(
-      (t) =>
-        showAll === 'true' ||
-        t.serviceToken ||
-        (!principal.serviceToken && t.memberId === principal.memberId),
-    )
-    .filter((t) => !isExpired(t) && principal.permissions.allows('viewAccessToken', tokenResource(t)))
-    .sort((a, b) => a.creationDate - b.creationDate || a.tokenId.localeCompare(b.tokenId))
-    .map((t) => tokenView(t, byId.get(t.memberId)));
-  return paginate(visible, page, `${API_BASE}/tokens`, showAll ? { showAll } : {});
-}
+  /** Who holds a personal token's rights: the caller, or (an admin rescoping it) its member as they are now. */
+  async function holderOfToken(principal: Principal, token: TokenRecord): Promise<Holder> {
+    if (token.memberId === principal.memberId && principal.member !== null)
+      return { memberId: principal.memberId, ...principal.member };
+    const member = await members.get(token.accountId, token.memberId);
+    if (member === undefined) throw notFound('token');
+    return member;
+  }
 
-export async function getToken(principal: Principal, tokenId: string): Promise<TokenView> {
-  const token = await findVisible(principal, tokenId);
-  return tokenView(token, await memberOf(token));
-}
-
-export async function createToken(principal: Principal, body: unknown): Promise<TokenView> {
-  const input = parseInput(createTokenSchema, body);
-  const scope = scopeOf(input);
-  if (typeof scope === 'string') throw invalid(scope);
-  const serviceToken = input.serviceToken ?? false;
-  ensureMayCreate(principal, serviceToken);
-  ensureFuture(input.expiresAt, Date.now());
-  await ensureMayIssue(principal, scope, serviceToken ? null : callerAsHolder(principal));
-  const { token, secret } = await issue(principal, {
-    name: input.name,
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    scope,
-    serviceToken,
-    ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
-  });
-  return tokenView(token, await memberOf(token), secret);
-}
-
-const WRITABLE = /^\/(name|description|role|expiresAt|customRoleIds(\/.*)?|inlineRole(\/.*)?)$/;
-
-const ACTION_FOR_FIELD: Record<string, string> = {
-  name: 'updateAccessTokenName',
-  description: 'updateAccessTokenDescription',
-  role: 'updateAccessTokenPolicy',
-  customRoleIds: 'updateAccessTokenPolicy',
-  inlineRole: 'updateAccessTokenPolicy',
-  expiresAt: 'updateAccessTokenExpiry',
-};
-
-export async function patchToken(principal: Principal, tokenId: string, body: unknown): Promise<TokenView> {
-  const token = await findVisible(principal, tokenId);
-  const view = tokenView(token);
-  const { document, touched } = applyJsonPatch(view, body, (pointer) => WRITABLE.test(pointer));
-  for (const field of touched)
-    ensureAllowed(principal, ACTION_FOR_FIELD[field] ?? 'updateAccessTokenPolicy', tokenResource(token));
-  const edited = parseInput(editableTokenSchema, {
-    name: document.name,
-    description: document.description,
-    role: document.role,
-    customRoleIds: document.customRoleIds,
-    inlineRole: document.inlineRole,
-    expiresAt: document.expiresAt,
-  });
-  let scope = token.scope;
-  if (['role', 'customRoleIds', 'inlineRole'].some((f) => touched.has(f))) {
-    if (token.serviceToken) throw invalid("a service token's scope cannot be changed");
-    const next = scopeOf({
-      ...(edited.role !== undefined ? { role: edited.role } : {}),
-      ...(edited.customRoleIds !== undefined ? { customRoleIds: edited.customRoleIds } : {}),
-      ...(edited.inlineRole !== undefined ? { inlineRole: edited.inlineRole } : {}),
+  async function issue(principal: Principal, command: CreateTokenCommand): Promise<TokenWithMember> {
+    const { token, secret } = newToken({
+      ...command,
+      accountId: principal.accountId,
+      memberId: principal.memberId,
     });
-    if (typeof next === 'string') throw invalid(next);
-    await ensureMayIssue(principal, next, await holderOfToken(principal, token));
-    scope = next;
+    await tokens.create(token);
+    return withMember(token, secret);
   }
-  const now = Date.now();
-  if (touched.has('expiresAt')) ensureFuture(edited.expiresAt, now);
-  const { description: _d, expiresAt: _e, ...rest } = token;
-  const after: TokenRecord = {
-    ...rest,
-    name: edited.name,
-    ...(edited.description !== undefined ? { description: edited.description } : {}),
-    ...(edited.expiresAt !== undefined && edited.expiresAt !== null ? { expiresAt: edited.expiresAt } : {}),
-    scope,
-    lastModified: now,
-    version: token.version + 1,
+
+  return {
+    /**
+     * The caller's own personal tokens and the account's service tokens; with `showAll`, every
+     * member's, for callers allowed to view them. Oldest first.
+     */
+    async list(principal: Principal, { showAll }: { showAll: boolean }): Promise<TokenWithMember[]> {
+      if (showAll) ensureAllowed(principal, 'viewAccessToken', resources.personalToken('*', '*'));
+      const [all, everyone] = await Promise.all([
+        tokens.listByAccount(principal.accountId),
+        members.list(principal.accountId),
+      ]);
+      const byId = new Map(everyone.map((m) => [m.memberId, m]));
+      return (
+        all
+          // A service token has no personal tokens: its memberId is only who created it.
+          .filter(
+            (t) =>
+              showAll || t.serviceToken || (!principal.serviceToken && t.memberId === principal.memberId),
+          )
+          .filter((t) => !isExpired(t) && principal.permissions.allows('viewAccessToken', tokenResource(t)))
+          .sort((a, b) => a.creationDate - b.creationDate || a.tokenId.localeCompare(b.tokenId))
+          .map((token) => {
+            const member = byId.get(token.memberId);
+            return member === undefined ? { token } : { token, member };
+          })
+      );
+    },
+
+    async get(principal: Principal, tokenId: string): Promise<TokenWithMember> {
+      return withMember(await findVisible(principal, tokenId));
+    },
+
+    async create(principal: Principal, command: CreateTokenCommand): Promise<TokenWithMember> {
+      ensureMayCreate(principal, command.serviceToken);
+      ensureFuture(command.expiresAt, Date.now());
+      await ensureMayIssue(
+        roles,
+        principal,
+        command.scope,
+        command.serviceToken ? null : callerAsHolder(principal),
+      );
+      return issue(principal, command);
+    },
+
+    /**
+     * Changes a token. `changeOf` turns the token as stored into the change (the edge applies a
+     * JSON Patch to its representation), so the token is read once and written only if unchanged.
+     */
+    async update(
+      principal: Principal,
+      tokenId: string,
+      changeOf: (token: TokenRecord) => TokenChange,
+    ): Promise<TokenWithMember> {
+      const token = await findVisible(principal, tokenId);
+      const change = changeOf(token);
+      for (const field of Object.keys(change) as (keyof TokenChange)[])
+        ensureAllowed(principal, ACTION_FOR_CHANGE[field], tokenResource(token));
+      if (change.scope !== undefined) {
+        if (token.serviceToken) throw invalid("a service token's scope cannot be changed");
+        await ensureMayIssue(roles, principal, change.scope, await holderOfToken(principal, token));
+      }
+      const now = Date.now();
+      if (change.expiresAt !== undefined) ensureFuture(change.expiresAt, now);
+      const { description, expiresAt, defaultApiVersion, ...rest } = token;
+      const keep = <T>(next: T | null | undefined, current: T | undefined) =>
+        next === null ? undefined : next === undefined ? current : next;
+      const nextDescription = keep(change.description, description);
+      const nextExpiry = keep(change.expiresAt, expiresAt);
+      const nextVersion = keep(change.defaultApiVersion, defaultApiVersion);
+      const after: TokenRecord = {
+        ...rest,
+        name: change.name ?? token.name,
+        ...(nextDescription !== undefined ? { description: nextDescription } : {}),
+        ...(nextExpiry !== undefined ? { expiresAt: nextExpiry } : {}),
+        ...(nextVersion !== undefined ? { defaultApiVersion: nextVersion } : {}),
+        scope: change.scope ?? token.scope,
+        lastModified: now,
+        version: token.version + 1,
+      };
+      await tokens.update(token, after);
+      return withMember(after);
+    },
+
+    async delete(principal: Principal, tokenId: string): Promise<void> {
+      const token = await findVisible(principal, tokenId);
+      ensureAllowed(principal, 'deleteAccessToken', tokenResource(token));
+      await tokens.delete(token);
+    },
+
+    /** A new secret, same scope; the old one keeps working until `graceUntil` (if in the future). */
+    async reset(
+      principal: Principal,
+      tokenId: string,
+      { graceUntil }: { graceUntil?: number },
+    ): Promise<TokenWithMember> {
+      const token = await findVisible(principal, tokenId);
+      if (!token.serviceToken && (principal.serviceToken || token.memberId !== principal.memberId)) {
+        throw forbidden(
+          "a personal token's secret goes only to its own member: it can be deleted, but not reset, by anyone else",
+        );
+      }
+      ensureAllowed(principal, 'resetAccessToken', tokenResource(token));
+      // A reset returns a secret, so it obeys every rule of creation.
+      ensureMayCreate(principal, token.serviceToken);
+      await ensureMayIssue(
+        roles,
+        principal,
+        token.scope,
+        token.serviceToken ? null : callerAsHolder(principal),
+      );
+      const now = Date.now();
+      const { hash, last4, secret } = newSecret();
+      const grace = graceUntil !== undefined && graceUntil > now ? graceUntil : undefined;
+      const { previousHash: _p, previousHashExpiresAt: _x, ...rest } = token;
+      const after: TokenRecord = {
+        ...rest,
+        hash,
+        last4,
+        ...(grace !== undefined ? { previousHash: token.hash, previousHashExpiresAt: grace } : {}),
+        lastModified: now,
+        version: token.version + 1,
+      };
+      await tokens.replaceSecret(token, after);
+      return withMember(after, secret);
+    },
+
+    /** A new token with the source's scope, owned by the caller (a clone is a create). */
+    async clone(principal: Principal, tokenId: string, command: CloneTokenCommand): Promise<TokenWithMember> {
+      const source = await findVisible(principal, tokenId);
+      ensureMayCreate(principal, source.serviceToken);
+      await ensureMayIssue(
+        roles,
+        principal,
+        source.scope,
+        source.serviceToken ? null : callerAsHolder(principal),
+      );
+      const description = command.description ?? source.description;
+      return issue(principal, {
+        name: command.name,
+        ...(description !== undefined ? { description } : {}),
+        scope: source.scope,
+        serviceToken: source.serviceToken,
+        ...(source.defaultApiVersion !== undefined ? { defaultApiVersion: source.defaultApiVersion } : {}),
+      });
+    },
   };
-  await tokenRepo.update(token, after);
-  return tokenView(after, await memberOf(after));
 }
 
-/** Who holds a personal token's rights: the caller, or (an admin rescoping it) the token's member as they are now. */
-async function holderOfToken(principal: Principal, token: TokenRecord): Promise<Holder> {
-  if (token.memberId === principal.memberId && principal.member !== null)
-    return { memberId: principal.memberId, ...principal.member };
-  const member = await memberOf(token);
-  if (member === undefined) throw notFound('token');
-  return member;
-}
-
-export async function deleteToken(principal: Principal, tokenId: string): Promise<void> {
-  const token = await findVisible(principal, tokenId);
-  ensureAllowed(principal, 'deleteAccessToken', tokenResource(token));
-  await tokenRepo.delete(token);
-}
-
-export async function resetToken(
-  principal: Principal,
-  tokenId: string,
-  query: Record<string, string>,
-): Promise<TokenView> {
-  const { expiry } = parseInput(resetQuerySchema, query);
-  const token = await findVisible(principal, tokenId);
-  if (!token.serviceToken && (principal.serviceToken || token.memberId !== principal.memberId)) {
-    throw forbidden(
-      "a personal token's secret goes only to its own member: it can be deleted, but not reset, by anyone else",
-    );
-  }
-  ensureAllowed(principal, 'resetAccessToken', tokenResource(token));
-  // A reset returns a secret, so it obeys every rule of creation.
-  ensureMayCreate(principal, token.serviceToken);
-  await ensureMayIssue(principal, token.scope, token.serviceToken ? null : callerAsHolder(principal));
-  const now = Date.now();
-  const secret = accessTokenFormat.generate();
-  const graceUntil = expiry !== undefined && expiry > now ? expiry : undefined;
-  const { previousHash: _p, previousHashExpiresAt: _x, ...rest } = token;
-  const after: TokenRecord = {
-    ...rest,
-    hash: hashSecret(secret),
-    last4: obscure(secret),
-    ...(graceUntil !== undefined ? { previousHash: token.hash, previousHashExpiresAt: graceUntil } : {}),
-    lastModified: now,
-    version: token.version + 1,
-  };
-  await tokenRepo.replaceSecret(token, after);
-  return tokenView(after, await memberOf(after), secret);
-}
-
-/** A new token with the source's scope, owned by the caller (a clone is a create). */
-export async function cloneToken(principal: Principal, tokenId: string, body: unknown): Promise<TokenView> {
-  const input = parseInput(cloneTokenSchema, body);
-  const source = await findVisible(principal, tokenId);
-  ensureMayCreate(principal, source.serviceToken);
-  await ensureMayIssue(principal, source.scope, source.serviceToken ? null : callerAsHolder(principal));
-  const description = input.description ?? source.description;
-  const { token, secret } = await issue(principal, {
-    name: input.name,
-    ...(description !== undefined ? { description } : {}),
-    scope: source.scope,
-    serviceToken: source.serviceToken,
-  });
-  return tokenView(token, await memberOf(token), secret);
-}
+export type TokenService = ReturnType<typeof tokenService>;

@@ -96,7 +96,7 @@ function recordUse(token: TokenRecord, hash: string, now: number): Promise<unkno
   if (token.lastUsed !== undefined && token.lastUsed > now - interval) return undefined;
   const memberSeen = token.serviceToken
     ? []
-    : [memberRepo.lastSeenItem(token.accountId, token.memberId, now)];
+    : [memberRepo.lastSeenItem(token.accountId, token.memberId, now, token.tokenId)];
   return tokenRepo.touchLastUsed(token, hash, now, interval, memberSeen).catch(() => false);
 }
 

@@ -444,6 +444,43 @@ const patchFreshMember =
     });
   };
 
+/**
+ * The same change through LaunchDarkly's bulk update (`PATCH /members`, semantic patch). Its answer
+ * is 200 with the members it changed and an error per member it refused, so the row's status is the
+ * member's own: 200 if changed, 404 if the caller may not see them, 403 if refused.
+ */
+const bulkPatchFreshMember =
+  (role: string, instruction: Record<string, unknown>, after: [string, string[]]) =>
+  async (x: Ctx): Promise<Outcome> => {
+    const target = await freshMember(x.w, role);
+    const outcome = await send(x, 'PATCH', '/members', {
+      body: { instructions: [{ ...instruction, memberIDs: [target.memberId] }] },
+    });
+    const { reply } = outcome;
+    const refusal = (reply.body?.errors ?? []).find((e: Record<string, string>) => target.memberId in e)?.[
+      target.memberId
+    ];
+    const status =
+      reply.status !== 200
+        ? reply.status
+        : reply.body.members?.includes(target.memberId)
+          ? 200
+          : refusal?.endsWith('not found')
+            ? 404
+            : 403;
+    // A refused member is reported as the single PATCH would answer it, in the error shape.
+    const body =
+      status === reply.status
+        ? reply.body
+        : { code: status === 404 ? 'not_found' : 'forbidden', message: refusal, id: 'bulk' };
+    return withOutcome({ ...outcome, reply: { status, body } }, async () => {
+      const member = (await x.w.api.get(x.w.owner, `/members/${target.memberId}`)).body;
+      const now = JSON.stringify([member?.role, member?.customRoles]);
+      const want = JSON.stringify(status === 200 ? after : [role, []]);
+      return now === want ? undefined : `the member is now ${now}, expected ${want}`;
+    });
+  };
+
 /** After any call, the account still has exactly one owner: `ownerId` unless it was handed on. */
 const oneOwner = async (w: World, ownerId: string) => {
   const members: any[] = (await w.api.get(w.owner, '/members', { limit: '1000' })).body?.items ?? [];
@@ -487,6 +524,32 @@ const memberCases: Record<string, Case[]> = {
       name: 'views the owner',
       expect: expecting(404, [200, VIEWERS]),
       run: (x) => send(x, 'GET', `/members/${x.w.ownerId}`),
+    },
+  ],
+  'PATCH /members': [
+    {
+      name: 'promotes a reader to writer in bulk',
+      expect: expecting(404, [200, ADMINS], [403, VIEWERS]),
+      run: bulkPatchFreshMember('reader', { kind: 'replaceMembersRoles', value: 'writer' }, ['writer', []]),
+    },
+    {
+      name: 'demotes a writer to reader in bulk',
+      expect: expecting(404, [200, [...ADMINS, ...ROLE_MANAGERS]], [403, VIEWERS]),
+      run: bulkPatchFreshMember('writer', { kind: 'replaceMembersRoles', value: 'reader' }, ['reader', []]),
+    },
+    {
+      name: 'gives a reader the createMember-only custom role in bulk',
+      expect: expecting(404, [200, ADMINS], [403, VIEWERS]),
+      run: bulkPatchFreshMember('reader', { kind: 'replaceMembersCustomRoles', values: [INVITER_ROLE] }, [
+        'reader',
+        [INVITER_ROLE],
+      ]),
+    },
+    {
+      name: 'makes a writer owner in bulk',
+      caller: 'isolated',
+      expect: expecting(404, [200, ['owner']], [403, VIEWERS]),
+      run: bulkPatchFreshMember('writer', { kind: 'replaceMembersRoles', value: 'owner' }, ['owner', []]),
     },
   ],
   'PATCH /members/{id}': [

@@ -55,6 +55,7 @@ describe('the route table', () => {
       'PATCH /api/v2/tokens/{id}',
       'DELETE /api/v2/tokens/{id}',
       'POST /api/v2/tokens/{id}/reset',
+      'PATCH /api/v2/members',
       'PATCH /api/v2/members/{id}',
       'DELETE /api/v2/members/{id}',
       'PATCH /api/v2/roles/{key}',

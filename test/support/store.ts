@@ -22,7 +22,7 @@ function stable(value: unknown): string {
 
 /**
  * Every stored item that belongs to an account, as sorted JSON: what "stored data" means in tests.
- * `lastUsed` and `lastSeen` are left out: the authorizer records use of a valid token and its
+ * `lastUsed`, `lastSeen` and `lastSeenTokenId` are left out: the authorizer records use of a valid token and its
  * member (at most once a minute) even when the handler then refuses the request, and that is the
  * only write a refused request causes.
  */
@@ -36,7 +36,12 @@ export async function accountItems(accountId: string): Promise<string[]> {
       );
       for (const item of page.Items ?? []) {
         if (item.accountId === accountId || item.pk === `ACCT#${accountId}`) {
-          const { lastUsed: _lastUsed, lastSeen: _lastSeen, ...rest } = item;
+          const {
+            lastUsed: _lastUsed,
+            lastSeen: _lastSeen,
+            lastSeenTokenId: _lastSeenTokenId,
+            ...rest
+          } = item;
           items.push(`${table} ${stable(rest)}`);
         }
       }

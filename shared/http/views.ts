@@ -1,0 +1,236 @@
+/**
+ * Representations: what a record looks like on the wire. They follow LaunchDarkly's models field
+ * for field (API.md): every field its model requires is always present, with its type. Built only
+ * here, at the edge; services return records.
+ */
+import type { MemberRecord } from '../data/member-repo.js';
+import type { FlagRecord, ProjectRecord } from '../data/resource-repo.js';
+import type { RoleRecord } from '../data/role-repo.js';
+import type { TokenRecord } from '../data/token-repo.js';
+import { type Action, ROLE_ACTIONS } from '../domain/actions.js';
+import type { Statement } from '../domain/policy.js';
+import { type Resource, resources } from '../domain/resource.js';
+import type { Principal } from '../services/principal.js';
+import type { TokenWithMember } from '../services/token-service.js';
+import { API_BASE } from './routes.js';
+
+/** The API version this service speaks (LaunchDarkly's current REST API version). */
+export const API_VERSION = 20240415;
+
+export interface Link {
+  readonly href: string;
+  readonly type: 'application/json';
+}
+
+export type Links = Readonly<Record<string, Link>>;
+
+export const link = (path: string): Link => ({ href: `${API_BASE}${path}`, type: 'application/json' });
+export const selfLink = (path: string): Links => ({ self: link(path) });
+
+export interface MemberSummaryView {
+  readonly _links: Links;
+  readonly _id: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly role: string;
+  readonly email: string;
+}
+
+export interface TokenView {
+  readonly _id: string;
+  /** Who the token belongs to: its member (personal), or the account (service tokens). */
+  readonly ownerId: string;
+  /** Who it was made by (and, for a personal token, whose rights bound it). */
+  readonly memberId: string;
+  readonly _member?: MemberSummaryView;
+  readonly name: string;
+  readonly description?: string;
+  readonly creationDate: number;
+  readonly lastModified: number;
+  readonly customRoleIds: readonly string[];
+  readonly inlineRole: readonly Statement[];
+  readonly role?: string;
+  /** The full value once (create, reset, clone, accept); the last four characters otherwise. */
+  readonly token: string;
+  readonly serviceToken: boolean;
+  readonly _links: Links;
+  readonly defaultApiVersion: number;
+  readonly lastUsed?: number;
+  readonly expiresAt?: number;
+}
+
+export function memberSummaryView(member: MemberRecord): MemberSummaryView {
+  return {
+    _links: selfLink(`/members/${member.memberId}`),
+    _id: member.memberId,
+    ...(member.firstName !== undefined ? { firstName: member.firstName } : {}),
+    ...(member.lastName !== undefined ? { lastName: member.lastName } : {}),
+    role: member.role,
+    email: member.email,
+  };
+}
+
+export function tokenView({ token, member, secret }: TokenWithMember): TokenView {
+  const { scope } = token;
+  return {
+    _id: token.tokenId,
+    ownerId: token.serviceToken ? token.accountId : token.memberId,
+    memberId: token.memberId,
+    ...(member !== undefined ? { _member: memberSummaryView(member) } : {}),
+    name: token.name,
+    ...(token.description !== undefined ? { description: token.description } : {}),
+    creationDate: token.creationDate,
+    lastModified: token.lastModified,
+    customRoleIds: scope.kind === 'customRoles' ? scope.roleKeys : [],
+    inlineRole: scope.kind === 'inline' ? scope.policy : [],
+    ...(scope.kind === 'role' ? { role: scope.role } : {}),
+    token: secret ?? token.last4,
+    serviceToken: token.serviceToken,
+    _links: {
+      self: link(`/tokens/${token.tokenId}`),
+      ...(token.serviceToken ? {} : { parent: link(`/members/${token.memberId}`) }),
+    },
+    defaultApiVersion: token.defaultApiVersion ?? API_VERSION,
+    ...(token.lastUsed !== undefined ? { lastUsed: token.lastUsed } : {}),
+    ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
+  };
+}
+
+export interface MemberView {
+  readonly _links: Links;
+  readonly _id: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly role: string;
+  readonly email: string;
+  readonly _pendingInvite: boolean;
+  /** Whether the member has signed up (accepted their invitation); there is no separate e-mail check. */
+  readonly _verified: boolean;
+  readonly customRoles: readonly string[];
+  /** Sign-in is delegated to the OpenID Connect provider, which owns MFA: always "disabled" here. */
+  readonly mfa: 'enabled' | 'disabled';
+  /** The time of the member's last authorized call; 0 when they have never called. */
+  readonly _lastSeen: number;
+  readonly _lastSeenMetadata?: { readonly tokenId?: string };
+  readonly creationDate: number;
+  readonly version: number;
+  /** The invitation code, once, in the answer to the invitation. */
+  readonly _inviteCode?: string;
+}
+
+export function memberView(member: MemberRecord, inviteCode?: string): MemberView {
+  const pending = member.inviteHash !== undefined;
+  return {
+    _links: selfLink(`/members/${member.memberId}`),
+    _id: member.memberId,
+    ...(member.firstName !== undefined ? { firstName: member.firstName } : {}),
+    ...(member.lastName !== undefined ? { lastName: member.lastName } : {}),
+    role: member.role,
+    email: member.email,
+    _pendingInvite: pending,
+    _verified: !pending,
+    customRoles: member.customRoles,
+    mfa: 'disabled',
+    _lastSeen: member.lastSeen ?? 0,
+    ...(member.lastSeenTokenId !== undefined
+      ? { _lastSeenMetadata: { tokenId: member.lastSeenTokenId } }
+      : {}),
+    creationDate: member.creationDate,
+    version: member.version,
+    ...(inviteCode !== undefined ? { _inviteCode: inviteCode } : {}),
+  };
+}
+
+interface AccessReason {
+  readonly effect: 'allow' | 'deny';
+  readonly resources: readonly string[];
+  readonly actions: readonly string[];
+}
+
+export interface AccessView {
+  readonly allowed: readonly { readonly action: string; readonly reason: AccessReason }[];
+  readonly denied: readonly { readonly action: string; readonly reason: AccessReason }[];
+}
+
+/**
+ * LaunchDarkly's `_access`: which of the resource's actions the caller may take on it now (their
+ * token AND their member), each with a reason naming the action and resource it was decided for.
+ */
+export function accessView(
+  principal: Principal,
+  actions: readonly Action[],
+  resource: Resource,
+  specifier: string,
+): AccessView {
+  const allowed: { action: string; reason: AccessReason }[] = [];
+  const denied: { action: string; reason: AccessReason }[] = [];
+  for (const action of actions) {
+    const ok = principal.permissions.allows(action, resource);
+    const reason: AccessReason = { effect: ok ? 'allow' : 'deny', resources: [specifier], actions: [action] };
+    (ok ? allowed : denied).push({ action, reason });
+  }
+  return { allowed, denied };
+}
+
+export function roleView(role: RoleRecord, principal?: Principal) {
+  return {
+    _id: role.key,
+    _links: selfLink(`/roles/${role.key}`),
+    ...(principal !== undefined
+      ? { _access: accessView(principal, ROLE_ACTIONS, resources.role(role.key), `role/${role.key}`) }
+      : {}),
+    key: role.key,
+    name: role.name,
+    ...(role.description !== undefined ? { description: role.description } : {}),
+    policy: role.policy,
+    basePermissions: role.basePermissions,
+    creationDate: role.creationDate,
+    lastModified: role.lastModified,
+  };
+}
+
+export type RoleView = ReturnType<typeof roleView>;
+
+export function projectView(project: ProjectRecord) {
+  return {
+    _id: project.key,
+    _links: selfLink(`/projects/${project.key}`),
+    key: project.key,
+    name: project.name,
+    tags: project.tags,
+    environments: project.environments,
+    creationDate: project.creationDate,
+  };
+}
+
+export function flagView(flag: FlagRecord) {
+  return {
+    _links: selfLink(`/flags/${flag.projectKey}/${flag.key}`),
+    key: flag.key,
+    name: flag.name,
+    ...(flag.description !== undefined ? { description: flag.description } : {}),
+    tags: flag.tags,
+    environments: flag.environments,
+    creationDate: flag.creationDate,
+    lastModified: flag.lastModified,
+  };
+}
+
+/** LaunchDarkly's CallerIdentityRep, with what the token's member is now beside the token's scope. */
+export function callerIdentityView(principal: Principal) {
+  return {
+    accountId: principal.accountId,
+    authKind: 'token',
+    tokenKind: principal.serviceToken ? 'service' : 'personal',
+    tokenId: principal.tokenId,
+    tokenName: principal.tokenName,
+    memberId: principal.memberId,
+    serviceToken: principal.serviceToken,
+    role:
+      principal.scope.kind === 'role'
+        ? principal.scope.role
+        : principal.scope.kind === 'customRoles'
+          ? 'custom'
+          : 'inline',
+  };
+}
