@@ -16,7 +16,9 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          // test/contract: LaunchDarkly's own API client against the local stack, the acceptance
+          // check of API.md's "a LaunchDarkly client works here with only its base URL changed".
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/contract/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/setup-env.ts'],
           testTimeout: 30_000,
