@@ -26,7 +26,7 @@ export const checkSchema = z.strictObject({
     }),
 });
 
-export const handler = apiHandler({
+export const handler = apiHandler('identity', {
   'GET /api/v2/caller-identity': async (r) => ok(callerIdentityView(r.principal)),
   'POST /api/v2/caller-identity/check': async (r) => {
     const input = parseInput(checkSchema, r.body);

@@ -7,7 +7,7 @@ import { memberService } from '../../shared/services/member-service.js';
 
 const members = memberService(repositories);
 
-export const handler = publicApiHandler({
+export const handler = publicApiHandler('invitations', {
   'POST /api/v2/invitations/accept': async (r) => {
     const input = parseInput(acceptSchema, r.body);
     const { member, token } = await members.accept(input.code, input.tokenName);

@@ -56,6 +56,7 @@ const changeOf = (instruction: MembersInstruction): MemberChange =>
   'value' in instruction ? { role: instruction.value, customRoles: [] } : { customRoles: instruction.values };
 
 export const handler = apiHandler(
+  'members',
   {
     'GET /api/v2/members': async (r) => {
       const { filter, sort } = parseInput(listMembersQuerySchema, r.query);

@@ -35,7 +35,7 @@ function changeFromPatch(flag: FlagRecord, body: unknown): FlagChange {
   };
 }
 
-export const handler = apiHandler({
+export const handler = apiHandler('resources', {
   'GET /api/v2/projects': async (r) => {
     const page = parseInput(paginationSchema, r.query);
     const all = await projects.listProjects(r.principal);

@@ -32,6 +32,7 @@ function changeFromPatch(role: RoleRecord, body: unknown): RoleChange {
 }
 
 export const handler = apiHandler(
+  'roles',
   {
     'GET /api/v2/roles': async (r) => {
       const page = parseInput(paginationSchema, r.query);

@@ -54,6 +54,7 @@ function changeFromPatch(token: TokenRecord, body: unknown): TokenChange {
 }
 
 export const handler = apiHandler(
+  'tokens',
   {
     'GET /api/v2/tokens': async (r) => {
       const { showAll } = parseInput(listTokensQuerySchema, r.query);

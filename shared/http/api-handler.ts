@@ -8,7 +8,7 @@ import { ApiError, type ErrorCode, methodNotAllowed, STATUS, unauthorized } from
 import { parseJsonText, requireJsonContentType } from './json-body.js';
 import { logger } from './logger.js';
 import { checkPathParameters } from './path-parameters.js';
-import { FLUSH_FAILED_MESSAGE, ROUTES } from './routes.js';
+import { FLUSH_FAILED_MESSAGE, type FunctionName, ROUTES, type RouteKeyOf } from './routes.js';
 
 export interface ApiRequest {
   readonly principal: Principal;
@@ -184,8 +184,10 @@ function routeFor<H>(routes: Routes<H>, event: APIGatewayProxyEvent): H {
 }
 
 /** A Lambda for several routes of one resource, called with the principal from the authorizer context. */
-export function apiHandler(
-  routes: Routes<RouteHandler>,
+export function apiHandler<F extends FunctionName>(
+  /** The function's name in the route table: `routes` must have exactly its routes (checked by tsc). */
+  _fn: F,
+  routes: Readonly<Record<RouteKeyOf<F>, RouteHandler>>,
   options: {
     /**
      * The authorizer cache flush, for functions that serve routes which change rights: passed in
@@ -215,6 +217,9 @@ export function apiHandler(
 }
 
 /** The same chain for routes that take no credentials (accepting an invitation). */
-export function publicApiHandler(routes: Routes<PublicRouteHandler>) {
+export function publicApiHandler<F extends FunctionName>(
+  _fn: F,
+  routes: Readonly<Record<RouteKeyOf<F>, PublicRouteHandler>>,
+) {
   return chain(async (event, request) => routeFor(routes, event)(request));
 }

@@ -3,7 +3,13 @@
  * cannot drift. `action` is what the handler checks (documentation and the OpenAPI summary); the
  * authorizer allows the whole stage and each handler checks its own action and resource.
  */
-export type FunctionName = 'tokens' | 'members' | 'invitations' | 'roles' | 'resources' | 'identity';
+export type FunctionName =
+  | 'tokens'
+  | 'members'
+  | 'invitations'
+  | 'roles'
+  | 'resources'
+  | 'identity';
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -23,26 +29,27 @@ export interface Route {
 
 export const API_BASE = '/api/v2';
 
-const r = (
-  method: Route['method'],
-  path: string,
-  fn: FunctionName,
+/** A route, keeping its literal method, path and function in its type (see `RouteKeyOf`). */
+const r = <M extends Route['method'], P extends string, F extends FunctionName>(
+  method: M,
+  path: P,
+  fn: F,
   action: string,
   isPublic = false,
-): Route => ({
+) => ({
   method,
-  path: `${API_BASE}${path}`,
+  path: `${API_BASE}${path}` as `${typeof API_BASE}${P}`,
   function: fn,
   action,
   ...(isPublic ? { public: true } : {}),
 });
 
-const changesRights = (route: Route): Route => ({ ...route, changesRights: true });
+const changesRights = <R extends Route>(route: R) => ({ ...route, changesRights: true as const });
 
 /** What a CRUD function logs when its flush after a change of rights fails; CDK counts these lines. */
 export const FLUSH_FAILED_MESSAGE = 'authorizer cache flush after a change of rights failed';
 
-export const ROUTES: readonly Route[] = [
+const TABLE = [
   r('GET', '/tokens', 'tokens', 'viewAccessToken'),
   r('POST', '/tokens', 'tokens', 'createAccessToken'),
   r('GET', '/tokens/{id}', 'tokens', 'viewAccessToken'),
@@ -75,4 +82,22 @@ export const ROUTES: readonly Route[] = [
   r('DELETE', '/flags/{projectKey}/{flagKey}', 'resources', 'deleteFlag'),
   r('GET', '/caller-identity', 'identity', 'none (any valid token)'),
   r('POST', '/caller-identity/check', 'identity', 'none (any valid token)'),
-];
+] as const satisfies readonly Route[];
+
+export const ROUTES: readonly Route[] = TABLE;
+
+type TableRoute = (typeof TABLE)[number];
+
+/**
+ * `METHOD /path` of every route a function serves, from the table: a function's handler map is
+ * typed with it (shared/http/api-handler.ts), so a missing, misspelt or extra route fails `tsc`.
+ */
+export type RouteKeyOf<F extends FunctionName> = TableRoute extends infer R
+  ? R extends {
+      readonly function: F;
+      readonly method: infer M extends string;
+      readonly path: infer P extends string;
+    }
+    ? `${M} ${P}`
+    : never
+  : never;

@@ -67,7 +67,12 @@ const allMembersFilters = {
 
 /** LaunchDarkly's semantic-patch instructions for `PATCH /members` (roles and custom roles). */
 export const membersInstructionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('replaceMembersRoles'), value: assignableRole, memberIDs: memberIds }),
+  // LaunchDarkly's documentation names this kind both ways (heading and example): both are taken.
+  z.strictObject({
+    kind: z.enum(['replaceMembersRoles', 'replaceMemberRoles']),
+    value: assignableRole,
+    memberIDs: memberIds,
+  }),
   z.strictObject({ kind: z.literal('replaceAllMembersRoles'), value: assignableRole, ...allMembersFilters }),
   z.strictObject({
     kind: z.literal('replaceMembersCustomRoles'),
