@@ -496,12 +496,14 @@ class ChangeMember extends Step {
   constructor(
     readonly actor: number,
     readonly target: number,
-    readonly grant: { role: BuiltIn; customRoles: string[] },
+    readonly requested: { role: BuiltIn; customRoles: string[] },
+    /** Through LaunchDarkly's bulk update (`PATCH /members`, one instruction) instead of the member's PATCH. */
+    readonly bulk = false,
   ) {
     super();
   }
   get label() {
-    return `changeMember(${this.actor}, ${this.target}, ${JSON.stringify(this.grant)})`;
+    return `changeMember${this.bulk ? 'InBulk' : ''}(${this.actor}, ${this.target}, ${JSON.stringify(this.requested)})`;
   }
   protected actorOf(m: Model): TokenM {
     return pick(liveTokens(m), this.actor)!;
@@ -509,22 +511,43 @@ class ChangeMember extends Step {
   async act(m: Model, r: Real) {
     const actor = this.actorOf(m);
     const target = pick(liveMembers(m), this.target)!;
-    const ops =
-      this.grant.role === 'owner'
-        ? [{ op: 'replace', path: '/role', value: 'owner' }]
-        : [
-            { op: 'replace', path: '/role', value: this.grant.role },
-            { op: 'replace', path: '/customRoles', value: this.grant.customRoles },
-          ];
-    const reply = await call(m, r, actor, 'PATCH', `/members/${target.id}`, { body: ops });
-    const request = `${actor.id} PATCH /members/${target.id} ${JSON.stringify(ops)}`;
+    // In bulk, one instruction: a role (which also clears custom roles), or custom roles (which keep the role).
+    const grant =
+      this.bulk && this.requested.role !== 'owner' && this.requested.customRoles.length > 0
+        ? { role: target.role, customRoles: this.requested.customRoles }
+        : this.bulk
+          ? { role: this.requested.role, customRoles: [] }
+          : this.requested;
+    let reply: Awaited<ReturnType<typeof call>>;
+    let request: string;
+    if (this.bulk) {
+      const instruction =
+        grant.customRoles.length > 0
+          ? { kind: 'replaceMembersCustomRoles', values: grant.customRoles, memberIDs: [target.id] }
+          : { kind: 'replaceMembersRoles', value: grant.role, memberIDs: [target.id] };
+      const body = { instructions: [instruction] };
+      const bulk = await call(m, r, actor, 'PATCH', '/members', { body });
+      request = `${actor.id} PATCH /members ${JSON.stringify(body)}`;
+      // The member's own outcome: changed (200) or refused (reported in `errors`).
+      const done = bulk.status === 200 && bulk.body?.members?.includes(target.id);
+      reply = { ...bulk, status: done ? 200 : bulk.status === 200 ? 403 : bulk.status };
+    } else {
+      const ops =
+        grant.role === 'owner'
+          ? [{ op: 'replace', path: '/role', value: 'owner' }]
+          : [
+              { op: 'replace', path: '/role', value: grant.role },
+              { op: 'replace', path: '/customRoles', value: grant.customRoles },
+            ];
+      reply = await call(m, r, actor, 'PATCH', `/members/${target.id}`, { body: ops });
+      request = `${actor.id} PATCH /members/${target.id} ${JSON.stringify(ops)}`;
+    }
     if (reply.status === 200) {
       const changed =
-        target.role !== this.grant.role ||
-        (this.grant.role !== 'owner' &&
-          JSON.stringify(target.customRoles) !== JSON.stringify(this.grant.customRoles));
+        target.role !== grant.role ||
+        (grant.role !== 'owner' && JSON.stringify(target.customRoles) !== JSON.stringify(grant.customRoles));
       if (changed && target.id === m.ownerId) fail(`(c) ${request}: the owner was demoted`);
-      if (this.grant.role === 'owner' && target.id !== m.ownerId) {
+      if (grant.role === 'owner' && target.id !== m.ownerId) {
         count(m, 'transfer');
         if (!isOwnerCredential(m, actor))
           fail(`(c) ${request}: ownership moved without the owner's credential`);
@@ -533,11 +556,11 @@ class ChangeMember extends Step {
         target.role = 'owner';
         target.customRoles = [];
       } else if (changed) {
-        count(m, 'changeMember');
-        if (!isOwnerCredential(m, actor) && !grantWithinActor(m, actor, this.grant))
+        count(m, this.bulk ? 'bulkChangeMember' : 'changeMember');
+        if (!isOwnerCredential(m, actor) && !grantWithinActor(m, actor, grant))
           fail(`${request}: the change grants beyond the granter`);
-        target.role = this.grant.role;
-        target.customRoles = [...this.grant.customRoles];
+        target.role = grant.role;
+        target.customRoles = [...grant.customRoles];
       }
     }
     return new Set([actor.memberId, target.id]);
@@ -603,7 +626,10 @@ const commands = [
   fc.tuple(actorArb, actorArb, fc.boolean()).map(([a, t, own]) => new DeleteToken(a, t, own)),
   fc.tuple(actorArb, grantArb, fc.boolean()).map(([a, g, acc]) => new Invite(a, g, acc)),
   fc.constant(new Accept()),
-  ...[1, 2].map(() => fc.tuple(actorArb, actorArb, grantArb).map(([a, t, g]) => new ChangeMember(a, t, g))),
+  // One of the two member-change commands goes through LaunchDarkly's bulk update, under the same rules.
+  ...[false, true].map((bulk) =>
+    fc.tuple(actorArb, actorArb, grantArb).map(([a, t, g]) => new ChangeMember(a, t, g, bulk)),
+  ),
   fc.tuple(actorArb, actorArb, fc.boolean()).map(([a, t, byOwner]) => new TransferOwnership(a, t, byOwner)),
   fc.tuple(actorArb, actorArb).map(([a, t]) => new RemoveMember(a, t)),
 ];
@@ -681,6 +707,7 @@ describe('the token system as a state machine', () => {
       'invite',
       'accept',
       'changeMember',
+      'bulkChangeMember',
       'transfer',
     ])
       expect(totals[what] ?? 0, `successful ${what}`).toBeGreaterThan(0);
