@@ -2,6 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type ILogGroup, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,15 +12,21 @@ import { BUNDLE } from './bundling.js';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface NodeFunctionProps {
+/** What every function of one deployment shares. */
+export interface FunctionDefaults {
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** The table names and settings every handler reads. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface NodeFunctionProps extends Omit<FunctionDefaults, 'environment'> {
   /** The handler module, relative to the project root (e.g. `functions/tokens/handler.ts`). */
   readonly entry: string;
   readonly description: string;
-  readonly environment?: Record<string, string>;
+  readonly environment?: Readonly<Record<string, string>>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
-  readonly logRetention: RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -29,9 +37,12 @@ export interface NodeFunctionProps {
 export class NodeFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: ILogGroup;
+  /** The handler module, relative to the project root. */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -81,6 +92,19 @@ export class NodeFunction extends Construct {
         reason:
           'Node.js 22 is the runtime this code is built and tested for; moving to 24 is a tested upgrade, not a default.',
       },
+    );
+  }
+
+  /**
+   * Least privilege: exactly these DynamoDB actions on exactly this table (or one of its indexes),
+   * the actions its repositories call. A transaction needs the actions of its parts.
+   */
+  allow(table: ITable, actions: readonly string[], index?: string): void {
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [index ? `${table.tableArn}/index/${index}` : table.tableArn],
+      }),
     );
   }
 }

@@ -3,6 +3,7 @@ import { handler as authorizer } from '../../functions/authorizer/handler.js';
 import { handler as identity } from '../../functions/identity/handler.js';
 import { handler as invitations } from '../../functions/invitations/handler.js';
 import { handler as members } from '../../functions/members/handler.js';
+import { handler as openapi } from '../../functions/openapi/handler.js';
 import { handler as resources } from '../../functions/resources/handler.js';
 import { handler as roles } from '../../functions/roles/handler.js';
 import { handler as tokens } from '../../functions/tokens/handler.js';
@@ -18,6 +19,7 @@ export const FUNCTIONS: Record<FunctionName, ProxyHandler> = {
   roles,
   resources,
   identity,
+  openapi,
 };
 
 export { authorizer };

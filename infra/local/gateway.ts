@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
+  APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { compileGlob, type Matcher } from '../../shared/domain/glob.js';
 import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
-import { withLogContext } from '../../shared/http/logger.js';
+import {
+  type GatewayAnswer,
+  type GatewayResponseType,
+  gatewayAnswer,
+  methodNotAllowed,
+} from '../../shared/http/gateway-responses.js';
+import { logger, withLogContext } from '../../shared/http/logger.js';
 import { ROUTES, type Route } from '../../shared/http/routes.js';
 import { authorizer, FUNCTIONS } from './functions.js';
 import { lambdaContext } from './lambda-context.js';
@@ -25,8 +32,10 @@ export interface GatewayResponse {
   readonly body: string;
 }
 
-interface CompiledRoute {
-  readonly route: Route;
+/** One resource path of the route table, with its routes by method. */
+interface CompiledResource {
+  readonly path: string;
+  readonly routes: ReadonlyMap<string, Route>;
   readonly pattern: RegExp;
   readonly params: readonly string[];
 }
@@ -35,17 +44,48 @@ const API_ID = 'local';
 const REGION = 'local';
 const ACCOUNT = '000000000000';
 
-const compiled: CompiledRoute[] = ROUTES.map((route) => {
-  const params: string[] = [];
-  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    params.push(name);
-    return '([^/]+)';
-  });
-  return { route, pattern: new RegExp(`^${source}/?$`), params };
-});
+const routes: readonly Route[] = ROUTES;
+
+/**
+ * As API Gateway resolves a path: to a resource first (a literal segment before a `{parameter}`
+ * where both would match), then the method on that resource.
+ */
+const resources: CompiledResource[] = [...new Set(routes.map((route) => route.path))]
+  .map((path) => {
+    const params: string[] = [];
+    const source = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      params.push(name);
+      return '([^/]+)';
+    });
+    return {
+      path,
+      routes: new Map(routes.filter((r) => r.path === path).map((r) => [r.method, r])),
+      pattern: new RegExp(`^${source}/?$`),
+      params,
+    };
+  })
+  .sort((a, b) => specificity(a.path).localeCompare(specificity(b.path)));
+
+/** `0` per literal segment, `1` per parameter: sorting on it puts literal segments first. */
+function specificity(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (segment.startsWith('{') ? '1' : '0'))
+    .join('');
+}
 
 function lowerCaseKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** A gateway response in the contract's error shape, as API Gateway renders it from the shared table. */
+function gatewayResponse(
+  answer: GatewayAnswer,
+  requestId: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  const body = errorBody(answer.code, answer.message, requestId);
+  return { ...body, statusCode: answer.status, headers: { ...body.headers, ...headers } };
 }
 
 /** Whether an IAM policy document from the authorizer allows this method ARN (Allow, no Deny). */
@@ -125,20 +165,19 @@ export class LocalGateway {
       headers: { 'x-request-id': requestId, ...(r.headers as Record<string, string>) },
       body: r.body,
     });
-    const candidates = compiled.filter((c) => c.pattern.test(request.path));
-    if (candidates.length === 0)
-      return respond(errorBody('not_found', `No route for ${request.path}`, requestId));
-    const match = candidates.find((c) => c.route.method === request.method);
-    if (match === undefined) {
-      return respond(
-        errorBody('method_not_allowed', `${request.method} is not allowed on ${request.path}`, requestId),
-      );
+    const answer = (type: GatewayResponseType) => respond(gatewayResponse(gatewayAnswer(type), requestId));
+    const resource = resources.find((r) => r.pattern.test(request.path));
+    if (resource === undefined) return answer('MISSING_AUTHENTICATION_TOKEN');
+    const route = resource.routes.get(request.method);
+    if (route === undefined) {
+      const refusal = methodNotAllowed(request.method, resource.path);
+      return respond(gatewayResponse(refusal, requestId, { allow: refusal.allow }));
     }
-    const values = match.pattern.exec(request.path)?.slice(1) ?? [];
+    const values = resource.pattern.exec(request.path)?.slice(1) ?? [];
     let pathParameters: Record<string, string>;
     try {
       pathParameters = Object.fromEntries(
-        match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+        resource.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
       );
     } catch {
       return respond(
@@ -149,33 +188,26 @@ export class LocalGateway {
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${this.stage}/${request.method}${request.path}`;
 
     let authorizerContext: Record<string, string> | undefined;
-    if (!match.route.public) {
+    if (!route.public) {
       const identity = headers.authorization;
-      if (identity === undefined || identity === '')
-        return respond(errorBody('unauthorized', 'Invalid access token', requestId));
+      if (identity === undefined || identity === '') return answer('UNAUTHORIZED');
       try {
         const result = await this.authorize(identity, methodArn, request, requestId);
-        if (!policyAllows(result, methodArn)) {
-          return respond(errorBody('forbidden', 'The token may not call this API', requestId));
-        }
+        if (!policyAllows(result, methodArn)) return answer('ACCESS_DENIED');
         authorizerContext = {
           ...(result.context as Record<string, string>),
           principalId: result.principalId,
         };
       } catch (error) {
-        if ((error as Error).message === 'Unauthorized')
-          return respond(errorBody('unauthorized', 'Invalid access token', requestId));
-        const failure = errorResponse(error, requestId);
-        return respond(
-          failure.statusCode === 503
-            ? failure
-            : errorBody('service_unavailable', 'The authorizer failed; retry later', requestId),
-        );
+        // Lambda's `Unauthorized` is API Gateway's 401; anything else the authorizer throws fails closed.
+        if ((error as Error).message === 'Unauthorized') return answer('UNAUTHORIZED');
+        logger.error('authorizer failed', { requestId, error: error as Error });
+        return answer('AUTHORIZER_FAILURE');
       }
     }
 
     const event: APIGatewayProxyEvent = {
-      resource: match.route.path,
+      resource: route.path,
       path: request.path,
       httpMethod: request.method,
       headers,
@@ -186,7 +218,7 @@ export class LocalGateway {
         request.query && Object.keys(request.query).length > 0
           ? Object.fromEntries(Object.entries(request.query).map(([k, v]) => [k, [v]]))
           : null,
-      pathParameters: match.params.length > 0 ? pathParameters : null,
+      pathParameters: resource.params.length > 0 ? pathParameters : null,
       stageVariables: null,
       body: request.body ?? null,
       isBase64Encoded: false,
@@ -201,13 +233,13 @@ export class LocalGateway {
         requestId,
         requestTimeEpoch: Date.now(),
         resourceId: 'local',
-        resourcePath: match.route.path,
+        resourcePath: route.path,
         stage: this.stage,
       },
     };
     try {
       const result = await withLogContext(() =>
-        FUNCTIONS[match.route.function](event, lambdaContext(match.route.function, requestId)),
+        FUNCTIONS[route.function](event, lambdaContext(route.function, requestId)),
       );
       return respond({ statusCode: result.statusCode, headers: result.headers ?? {}, body: result.body });
     } catch (error) {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
 import { invalid } from '../../shared/http/errors.js';
+import { gatewayAnswer } from '../../shared/http/gateway-responses.js';
 import { parseJsonText } from '../../shared/http/json-body.js';
 import type { LocalGateway } from './gateway.js';
 
@@ -138,9 +139,11 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
         return;
       }
       const id = randomUUID();
+      // A body over the limit is API Gateway's REQUEST_TOO_LARGE, answered from the same table.
+      const tooLarge = gatewayAnswer('REQUEST_TOO_LARGE');
       const failure =
         error instanceof BodyTooLargeError
-          ? errorBody('invalid_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`, id)
+          ? errorBody(tooLarge.code, tooLarge.message, id)
           : errorResponse(error, id);
       send(response, failure.statusCode, failure.headers as Record<string, string>, failure.body);
     }

@@ -3,18 +3,27 @@ import { z } from 'zod';
 import { conflict, invalid } from './errors.js';
 import { describeZodError } from './validation.js';
 
-const operationSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal('test'), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal('remove'), path: z.string() }),
-  z.strictObject({ op: z.literal('move'), path: z.string(), from: z.string() }),
-  z.strictObject({ op: z.literal('copy'), path: z.string(), from: z.string() }),
-]);
+const operationSchema = z
+  .discriminatedUnion('op', [
+    z.strictObject({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
+    z.strictObject({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
+    z.strictObject({ op: z.literal('test'), path: z.string(), value: z.unknown() }),
+    z.strictObject({ op: z.literal('remove'), path: z.string() }),
+    z.strictObject({ op: z.literal('move'), path: z.string(), from: z.string() }),
+    z.strictObject({ op: z.literal('copy'), path: z.string(), from: z.string() }),
+  ])
+  .meta({ id: 'PatchOperation' });
 
-const patchSchema = z.array(operationSchema).min(1, 'a patch needs at least one operation').max(100);
+/** An RFC 6902 JSON Patch (`test` operations are preconditions: a failed one is a 409). */
+export const patchSchema = z
+  .array(operationSchema)
+  .min(1, 'a patch needs at least one operation')
+  .max(100)
+  .meta({ id: 'JsonPatch' });
 /** LaunchDarkly's other form of every PATCH body: the operations with a comment (not stored). */
-const commentedPatchSchema = z.strictObject({ patch: patchSchema, comment: z.string().max(1024).optional() });
+export const commentedPatchSchema = z
+  .strictObject({ patch: patchSchema, comment: z.string().max(1024).optional() })
+  .meta({ id: 'PatchWithComment' });
 
 function parsePatch(body: unknown): PatchOperation[] {
   const commented = typeof body === 'object' && body !== null && !Array.isArray(body);

@@ -9,7 +9,8 @@ export type FunctionName =
   | 'invitations'
   | 'roles'
   | 'resources'
-  | 'identity';
+  | 'identity'
+  | 'openapi';
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -82,6 +83,7 @@ const TABLE = [
   r('DELETE', '/flags/{projectKey}/{flagKey}', 'resources', 'deleteFlag'),
   r('GET', '/caller-identity', 'identity', 'none (any valid token)'),
   r('POST', '/caller-identity/check', 'identity', 'none (any valid token)'),
+  r('GET', '/openapi.json', 'openapi', 'none (public: the contract itself)', true),
 ] as const satisfies readonly Route[];
 
 export const ROUTES: readonly Route[] = TABLE;

@@ -3,13 +3,24 @@
  * for field (API.md): every field its model requires is always present, with its type. Built only
  * here, at the edge; services return records.
  */
+import type { z } from 'zod';
 import type { MemberRecord } from '../data/member-repo.js';
 import type { FlagRecord, ProjectRecord } from '../data/resource-repo.js';
 import type { RoleRecord } from '../data/role-repo.js';
-import type { TokenRecord } from '../data/token-repo.js';
 import { type Action, ROLE_ACTIONS } from '../domain/actions.js';
-import type { Statement } from '../domain/policy.js';
 import { type Resource, resources } from '../domain/resource.js';
+import type {
+  accessSchema,
+  callerIdentitySchema,
+  flagSchema,
+  linkSchema,
+  memberSchema,
+  memberSummarySchema,
+  projectSchema,
+  roleSchema,
+  selfLinksSchema,
+  tokenSchema,
+} from '../schemas/representations.js';
 import type { Principal } from '../services/principal.js';
 import type { TokenWithMember } from '../services/token-service.js';
 import { API_BASE } from './routes.js';
@@ -17,47 +28,23 @@ import { API_BASE } from './routes.js';
 /** The API version this service speaks (LaunchDarkly's current REST API version). */
 export const API_VERSION = 20240415;
 
-export interface Link {
-  readonly href: string;
-  readonly type: 'application/json';
-}
-
-export type Links = Readonly<Record<string, Link>>;
+/*
+ * The view types are inferred from the response schemas (shared/schemas/representations.ts), from
+ * which the OpenAPI document is generated: a field built here and missing there fails `tsc`.
+ */
+export type Link = z.infer<typeof linkSchema>;
+export type SelfLinks = z.infer<typeof selfLinksSchema>;
+export type MemberSummaryView = z.infer<typeof memberSummarySchema>;
+export type TokenView = z.infer<typeof tokenSchema>;
+export type MemberView = z.infer<typeof memberSchema>;
+export type AccessView = z.infer<typeof accessSchema>;
+export type RoleView = z.infer<typeof roleSchema>;
+export type ProjectView = z.infer<typeof projectSchema>;
+export type FlagView = z.infer<typeof flagSchema>;
+export type CallerIdentityView = z.infer<typeof callerIdentitySchema>;
 
 export const link = (path: string): Link => ({ href: `${API_BASE}${path}`, type: 'application/json' });
-export const selfLink = (path: string): Links => ({ self: link(path) });
-
-export interface MemberSummaryView {
-  readonly _links: Links;
-  readonly _id: string;
-  readonly firstName?: string;
-  readonly lastName?: string;
-  readonly role: string;
-  readonly email: string;
-}
-
-export interface TokenView {
-  readonly _id: string;
-  /** Who the token belongs to: its member (personal), or the account (service tokens). */
-  readonly ownerId: string;
-  /** Who it was made by (and, for a personal token, whose rights bound it). */
-  readonly memberId: string;
-  readonly _member?: MemberSummaryView;
-  readonly name: string;
-  readonly description?: string;
-  readonly creationDate: number;
-  readonly lastModified: number;
-  readonly customRoleIds: readonly string[];
-  readonly inlineRole: readonly Statement[];
-  readonly role?: string;
-  /** The full value once (create, reset, clone, accept); the last four characters otherwise. */
-  readonly token: string;
-  readonly serviceToken: boolean;
-  readonly _links: Links;
-  readonly defaultApiVersion: number;
-  readonly lastUsed?: number;
-  readonly expiresAt?: number;
-}
+export const selfLink = (path: string): SelfLinks => ({ self: link(path) });
 
 export function memberSummaryView(member: MemberRecord): MemberSummaryView {
   return {
@@ -96,28 +83,6 @@ export function tokenView({ token, member, secret }: TokenWithMember): TokenView
   };
 }
 
-export interface MemberView {
-  readonly _links: Links;
-  readonly _id: string;
-  readonly firstName?: string;
-  readonly lastName?: string;
-  readonly role: string;
-  readonly email: string;
-  readonly _pendingInvite: boolean;
-  /** Whether the member has signed up (accepted their invitation); there is no separate e-mail check. */
-  readonly _verified: boolean;
-  readonly customRoles: readonly string[];
-  /** Sign-in is delegated to the OpenID Connect provider, which owns MFA: always "disabled" here. */
-  readonly mfa: 'enabled' | 'disabled';
-  /** The time of the member's last authorized call; 0 when they have never called. */
-  readonly _lastSeen: number;
-  readonly _lastSeenMetadata?: { readonly tokenId?: string };
-  readonly creationDate: number;
-  readonly version: number;
-  /** The invitation code, once, in the answer to the invitation. */
-  readonly _inviteCode?: string;
-}
-
 export function memberView(member: MemberRecord, inviteCode?: string): MemberView {
   const pending = member.inviteHash !== undefined;
   return {
@@ -141,17 +106,6 @@ export function memberView(member: MemberRecord, inviteCode?: string): MemberVie
   };
 }
 
-interface AccessReason {
-  readonly effect: 'allow' | 'deny';
-  readonly resources: readonly string[];
-  readonly actions: readonly string[];
-}
-
-export interface AccessView {
-  readonly allowed: readonly { readonly action: string; readonly reason: AccessReason }[];
-  readonly denied: readonly { readonly action: string; readonly reason: AccessReason }[];
-}
-
 /**
  * LaunchDarkly's `_access`: which of the resource's actions the caller may take on it now (their
  * token AND their member), each with a reason naming the action and resource it was decided for.
@@ -162,17 +116,21 @@ export function accessView(
   resource: Resource,
   specifier: string,
 ): AccessView {
-  const allowed: { action: string; reason: AccessReason }[] = [];
-  const denied: { action: string; reason: AccessReason }[] = [];
+  const allowed: AccessView['allowed'][number][] = [];
+  const denied: AccessView['denied'][number][] = [];
   for (const action of actions) {
     const ok = principal.permissions.allows(action, resource);
-    const reason: AccessReason = { effect: ok ? 'allow' : 'deny', resources: [specifier], actions: [action] };
+    const reason: AccessView['allowed'][number]['reason'] = {
+      effect: ok ? 'allow' : 'deny',
+      resources: [specifier],
+      actions: [action],
+    };
     (ok ? allowed : denied).push({ action, reason });
   }
   return { allowed, denied };
 }
 
-export function roleView(role: RoleRecord, principal?: Principal) {
+export function roleView(role: RoleRecord, principal?: Principal): RoleView {
   return {
     _id: role.key,
     _links: selfLink(`/roles/${role.key}`),
@@ -189,9 +147,7 @@ export function roleView(role: RoleRecord, principal?: Principal) {
   };
 }
 
-export type RoleView = ReturnType<typeof roleView>;
-
-export function projectView(project: ProjectRecord) {
+export function projectView(project: ProjectRecord): ProjectView {
   return {
     _id: project.key,
     _links: selfLink(`/projects/${project.key}`),
@@ -203,7 +159,7 @@ export function projectView(project: ProjectRecord) {
   };
 }
 
-export function flagView(flag: FlagRecord) {
+export function flagView(flag: FlagRecord): FlagView {
   return {
     _links: selfLink(`/flags/${flag.projectKey}/${flag.key}`),
     key: flag.key,
@@ -217,7 +173,7 @@ export function flagView(flag: FlagRecord) {
 }
 
 /** LaunchDarkly's CallerIdentityRep, with what the token's member is now beside the token's scope. */
-export function callerIdentityView(principal: Principal) {
+export function callerIdentityView(principal: Principal): CallerIdentityView {
   return {
     accountId: principal.accountId,
     authKind: 'token',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   AccessTokensApi,
   AccountMembersApi,
@@ -12,11 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { type Api, addMember } from '../support/api.js';
 import { ModelRegistry } from '../support/ld-models.js';
+import { undocumented } from '../support/openapi-check.js';
 import { startTestStack } from '../support/stack.js';
 
 // LaunchDarkly's own generated client (launchdarkly-api-typescript), configured as a new integration
 // would be, with only its base URL and key changed; every response is checked at run time against
-// the client's model for it. Fixtures are made over plain HTTP, so each operation stands alone.
+// the client's model for it, and against this service's own OpenAPI document (its route, status and
+// schema). Fixtures are made over plain HTTP, so each operation stands alone.
 let stack: LocalStack;
 let api: Api;
 let owner: string;
@@ -55,27 +58,50 @@ class Refused extends Error {
   }
 }
 
-/** The same client, whose refusals fail a test with the status and body the server sent. */
+interface Exchange {
+  readonly status: number;
+  readonly data: unknown;
+  readonly config?: { method?: string; url?: string };
+}
+
+/** Every answer, 2xx or refusal, is one the OpenAPI document shows, its body parsed by the documented schema. */
+function expectDocumented({ status, data, config }: Exchange): void {
+  const method = config?.method ?? '?';
+  const url = config?.url ?? '?';
+  expect(
+    undocumented(method, url, status, data),
+    `${method.toUpperCase()} ${url} against the OpenAPI document`,
+  ).toEqual([]);
+}
+
+/**
+ * The same client, whose refusals fail a test with the status and body the server sent, and whose
+ * every answer is checked against the OpenAPI document.
+ */
 function withRefusalBodies<T extends object>(client: T): T {
   return new Proxy(client, {
     get(target, key) {
       const member = Reflect.get(target, key);
       if (typeof member !== 'function') return member;
       return async (...args: unknown[]) => {
+        let reply: Exchange;
         try {
-          return await member.apply(target, args);
+          reply = await member.apply(target, args);
         } catch (error) {
           const { response, config } = error as {
             response?: { status: number; data: unknown };
             config?: { method?: string; url?: string };
           };
           if (!response) throw error;
+          expectDocumented({ ...response, config });
           throw new Refused(
             response.status,
             response.data,
             `${config?.method?.toUpperCase()} ${config?.url}`,
           );
         }
+        expectDocumented(reply);
+        return reply;
       };
     },
   });
@@ -508,6 +534,16 @@ describe('OtherApi.getCallerIdentity', () => {
     const reply = await ld(made.token).other.getCallerIdentity();
     expectModel('CallerIdentityRep', reply.data);
     expect(reply.data).toMatchObject({ tokenId: made._id, tokenKind: 'service', serviceToken: true });
+  });
+});
+
+describe('OtherApi.getOpenapiSpec', () => {
+  it("without credentials: this service's OpenAPI document, as docs/openapi.json holds it", async () => {
+    const reply = await ld('').other.getOpenapiSpec();
+    expect(reply.status).toBe(200);
+    expect(reply.data).toEqual(
+      JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')),
+    );
   });
 });
 

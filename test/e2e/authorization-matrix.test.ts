@@ -876,6 +876,13 @@ const resourceCases: Record<string, Case[]> = {
         send(x, 'POST', '/caller-identity/check', { body: { action: 'viewProject', resource: 'proj/x' } }),
     },
   ],
+  'GET /openapi.json': [
+    {
+      name: 'serves the OpenAPI document to any caller (public: a credential is ignored)',
+      expect: () => 200,
+      run: (x) => send(x, 'GET', '/openapi.json'),
+    },
+  ],
 };
 
 /** Route key → rows. A route of ROUTES without rows, or rows naming no route, fails the first test. */

@@ -4,24 +4,33 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleHandler } from '../../infra/constructs/bundling.js';
+import { buildApp } from '../../infra/app.js';
+import { bundleHandlers } from '../../infra/constructs/bundling.js';
+import { NodeFunction } from '../../infra/constructs/node-function.js';
 import { toAuthorizerContext } from '../../shared/services/authorizer-context.js';
+import { templateApp } from './template-app.js';
 
 // The bundles as they are deployed (ESM, minified, SDK inside, the require() banner) load and
 // answer in a plain Node process: what would break first in Lambda if the bundling were wrong.
+// Every function the app deploys is bundled here, once; the template tests skip bundling.
 const dir = mkdtempSync(join(tmpdir(), 'bundles-'));
 type Handler = (event: unknown, context: Context) => Promise<any>;
 const handlers: Record<string, Handler> = {};
+let bundles: Record<string, string>;
 
 beforeAll(async () => {
+  const { app } = buildApp(templateApp());
+  const entries = app.node
+    .findAll()
+    .filter((c): c is NodeFunction => c instanceof NodeFunction)
+    .map((fn) => fn.entry);
+  bundles = await bundleHandlers([...new Set(entries)], dir);
   for (const [name, entry] of Object.entries({
     authorizer: 'functions/authorizer/handler.ts',
     identity: 'functions/identity/handler.ts',
     tokens: 'functions/tokens/handler.ts',
   })) {
-    const outfile = join(dir, `${name}.mjs`);
-    await bundleHandler(entry, outfile);
-    handlers[name] = ((await import(pathToFileURL(outfile).href)) as { handler: Handler }).handler;
+    handlers[name] = ((await import(pathToFileURL(bundles[entry]!).href)) as { handler: Handler }).handler;
   }
 });
 
@@ -58,6 +67,14 @@ const principal = toAuthorizerContext({
 });
 
 describe('the deployed bundles', () => {
+  it('every function the app deploys bundles and loads', async () => {
+    expect(Object.keys(bundles).length).toBeGreaterThanOrEqual(11);
+    for (const [entry, file] of Object.entries(bundles)) {
+      const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+      expect(typeof module.handler, entry).toBe('function');
+    }
+  });
+
   it("the authorizer refuses a malformed token with API Gateway's Unauthorized, reading nothing", async () => {
     await expect(
       handlers.authorizer!(

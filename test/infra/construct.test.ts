@@ -1,14 +1,15 @@
-import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { AccessTokens } from '../../infra/constructs/access-tokens.js';
+import { templateApp } from './template-app.js';
 
 // The reusable construct, as a platform team would drop it into its own app and stack.
 describe('the AccessTokens construct', () => {
   it("takes the team's settings and passes the AWS Solutions checks in a single stack", () => {
-    const app = new App();
+    const app = templateApp();
     const stack = new Stack(app, 'PlatformStack');
     const topic = new Topic(stack, 'PlatformAlarms', { enforceSSL: true });
     Validations.of(topic).acknowledge({ id: 'AwsSolutions-SNS2', reason: 'test topic' });
@@ -39,5 +40,22 @@ describe('the AccessTokens construct', () => {
       (m) => m.Properties.HttpMethod === 'OPTIONS',
     );
     expect(options.length).toBeGreaterThan(0);
+  });
+
+  it('creates its own alarm topic when given none, with the logical id it always had', () => {
+    const app = templateApp();
+    const stack = new Stack(app, 'PlatformStack');
+    new AccessTokens(stack, 'Tokens', { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    const template = Template.fromStack(stack);
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual(['TokensServiceAlarmsB40883AF']);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'TokensServiceAlarmsB40883AF' }]);
+    }
+    // CORS is off: every method a route path lacks, OPTIONS included, is the 405 mock.
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.filter((m) => m.Properties.HttpMethod === 'OPTIONS')).toHaveLength(0);
+    expect(methods.filter((m) => m.Properties.HttpMethod === 'ANY').length).toBeGreaterThan(0);
   });
 });

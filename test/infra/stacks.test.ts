@@ -1,18 +1,31 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
+import { API_FUNCTIONS } from '../../infra/constructs/api-functions.js';
+import { STREAMS } from '../../infra/constructs/background-functions.js';
 import { StageConfigError, stageConfig } from '../../infra/stage-config.js';
-import { FLUSH_FAILED_MESSAGE, ROUTES } from '../../shared/http/routes.js';
+import {
+  GATEWAY_RESPONSES,
+  type GatewayResponseType,
+  gatewayAnswer,
+  HTTP_METHODS,
+  methodNotAllowed,
+  RESOURCE_METHODS,
+} from '../../shared/http/gateway-responses.js';
+import { FLUSH_FAILED_MESSAGE, ROUTES, type Route } from '../../shared/http/routes.js';
+import { templateApp } from './template-app.js';
 
-// Synthesized once, with the real local esbuild bundling and cdk-nag's AWS Solutions checks.
+const routes: readonly Route[] = ROUTES;
+
+// Synthesized once per file, with cdk-nag's AWS Solutions checks.
 let stateful: Template;
 let stateless: Template;
 let statelessJson: Record<string, any>;
 
 beforeAll(() => {
-  const { app, stateful: data, stateless: service } = buildApp(new App({ context: { stage: 'prod' } }));
+  const { app, stateful: data, stateless: service } = buildApp(templateApp({ stage: 'prod' }));
   app.synth();
   stateful = Template.fromStack(data);
   stateless = Template.fromStack(service);
@@ -77,12 +90,43 @@ function otherActions(functionName: string): string[] {
 
 const d = (...actions: string[]) => actions.map((a) => `dynamodb:${a}`).sort();
 
+/** Each API Gateway resource's full path (`/api/v2/tokens/{id}`), by logical id. */
+function resourcePaths(): Map<string, string> {
+  const resources = new Map(resourcesOf('AWS::ApiGateway::Resource'));
+  const paths = new Map<string, string>();
+  const pathOf = (id: string): string => {
+    const known = paths.get(id);
+    if (known !== undefined) return known;
+    const { ParentId, PathPart } = resources.get(id)!.Properties;
+    const path = `${ParentId.Ref ? pathOf(ParentId.Ref) : ''}/${PathPart}`;
+    paths.set(id, path);
+    return path;
+  };
+  for (const id of resources.keys()) pathOf(id);
+  return paths;
+}
+
+/** The methods of the resource at `path`, by HTTP method (`ANY` included). */
+function methodsAt(path: string): Map<string, any> {
+  const id = [...resourcePaths()].find(([, p]) => p === path)?.[0];
+  return new Map(
+    resourcesOf('AWS::ApiGateway::Method')
+      .filter(([, m]) => m.Properties.ResourceId.Ref === id)
+      .map(([, m]) => [m.Properties.HttpMethod, m.Properties]),
+  );
+}
+
+/** What API Gateway renders from a mapping template, for the `$context` values given. */
+function render(template: string, context: Record<string, string>): string {
+  return template.replace(/\$context\.([\w.]+)/g, (reference, name: string) => context[name] ?? reference);
+}
+
 describe('the stateless stack', () => {
-  it('puts the authorizer on every route of the route table but the invitation acceptance', () => {
+  it('puts the authorizer on every route of the route table but the public ones', () => {
     const methods = resourcesOf('AWS::ApiGateway::Method').filter(
-      ([, m]) => m.Properties.HttpMethod !== 'OPTIONS',
+      ([, m]) => !['OPTIONS', 'ANY'].includes(m.Properties.HttpMethod),
     );
-    expect(methods).toHaveLength(ROUTES.length);
+    expect(methods).toHaveLength(routes.length);
     const authorizerId = resourcesOf('AWS::ApiGateway::Authorizer')[0]![0];
     for (const [, method] of methods) {
       if (method.Properties.AuthorizationType === 'NONE') continue;
@@ -92,7 +136,7 @@ describe('the stateless stack', () => {
       });
     }
     expect(methods.filter(([, m]) => m.Properties.AuthorizationType === 'NONE')).toHaveLength(
-      ROUTES.filter((r) => r.public).length,
+      routes.filter((r) => r.public).length,
     );
   });
 
@@ -108,6 +152,84 @@ describe('the stateless stack', () => {
       IdentitySource: 'method.request.header.Authorization',
       AuthorizerResultTtlInSeconds: 300,
     });
+  });
+
+  it.each([...RESOURCE_METHODS.keys()])(
+    '%s has, for each of GET, POST, PUT, PATCH and DELETE, its route or the 405 mock',
+    (path) => {
+      const methods = methodsAt(path);
+      const own = RESOURCE_METHODS.get(path)!;
+      for (const method of HTTP_METHODS) {
+        const answered = methods.get(method) ?? methods.get('ANY');
+        if (own.includes(method)) {
+          expect(methods.get(method)?.Integration.Type, `${method} ${path}`).toBe('AWS_PROXY');
+          continue;
+        }
+        // API Gateway sends every method a resource does not declare to its ANY method.
+        expect(methods.has(method), `${method} ${path}`).toBe(false);
+        expect(answered, `${method} ${path}`).toMatchObject({
+          AuthorizationType: 'NONE',
+          Integration: { Type: 'MOCK', PassthroughBehavior: 'NEVER' },
+        });
+        const expected = methodNotAllowed(method, path);
+        const [response] = answered.Integration.IntegrationResponses;
+        expect(response.StatusCode).toBe(String(expected.status));
+        expect(response.SelectionPattern).toBeUndefined();
+        expect(response.ResponseParameters).toEqual({
+          'method.response.header.Allow': `'${expected.allow}'`,
+        });
+        const body = render(response.ResponseTemplates['application/json'], {
+          httpMethod: method,
+          requestId: 'r1',
+        });
+        expect(JSON.parse(body)).toEqual({ code: expected.code, message: expected.message, id: 'r1' });
+        for (const template of Object.values(answered.Integration.RequestTemplates))
+          expect(JSON.parse(template as string)).toEqual({ statusCode: expected.status });
+        expect(answered.MethodResponses).toEqual([
+          {
+            StatusCode: String(expected.status),
+            ResponseParameters: { 'method.response.header.Allow': true },
+          },
+        ]);
+      }
+    },
+  );
+
+  it('has methods only on the paths of the route table: any other path is the 404 not_found gateway response', () => {
+    const paths = resourcePaths();
+    const withMethods = new Set(
+      resourcesOf('AWS::ApiGateway::Method').map(([, m]) => paths.get(m.Properties.ResourceId.Ref)),
+    );
+    expect([...withMethods].sort()).toEqual([...RESOURCE_METHODS.keys()].sort());
+    // e.g. /api/v2/invitations: a resource on the way to a route, with no method of its own.
+    expect([...paths.values()].filter((path) => !withMethods.has(path)).length).toBeGreaterThan(0);
+    stateless.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseTemplates: {
+        'application/json': JSON.stringify({
+          code: 'not_found',
+          message: gatewayAnswer('MISSING_AUTHENTICATION_TOKEN').message,
+          id: '$context.requestId',
+        }),
+      },
+    });
+  });
+
+  it('configures every gateway response of the shared table, with its status and error body', () => {
+    const responses = resourcesOf('AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual(Object.keys(GATEWAY_RESPONSES).sort());
+    for (const response of responses) {
+      const type = response.ResponseType as GatewayResponseType;
+      const answer = gatewayAnswer(type, 'API Gateway says why');
+      expect(response.StatusCode, type).toBe(String(answer.status));
+      // `$context.error.messageString` is a quoted JSON string already.
+      const body = render(response.ResponseTemplates['application/json'], {
+        requestId: 'r1',
+        'error.messageString': JSON.stringify('API Gateway says why'),
+      });
+      expect(JSON.parse(body), type).toEqual({ code: answer.code, message: answer.message, id: 'r1' });
+    }
   });
 
   it("answers the gateway's own 401 in the contract's error shape", () => {
@@ -144,7 +266,8 @@ describe('the stateless stack', () => {
 
   it('runs every function on Node.js 22, arm64, traced', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(11);
+    // The API's functions, a handler per stream, the grace sweeper.
+    expect(functions).toHaveLength(Object.keys(API_FUNCTIONS).length + STREAMS.length + 1);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -175,6 +298,7 @@ describe('the stateless stack', () => {
     ],
     ['Resources', { resources: d('GetItem', 'Query', 'PutItem', 'DeleteItem', 'ConditionCheckItem') }],
     ['Identity', {}],
+    ['Openapi', {}],
     [
       'MembersStream',
       {
@@ -195,7 +319,7 @@ describe('the stateless stack', () => {
     },
   );
 
-  it.each(['Authorizer', 'Invitations', 'Resources', 'Identity', 'GraceSweeper'])(
+  it.each(['Authorizer', 'Invitations', 'Resources', 'Identity', 'Openapi', 'GraceSweeper'])(
     'the %s function has no other AWS permissions',
     (name) => {
       expect(otherActions(name)).toEqual([]);
@@ -203,7 +327,7 @@ describe('the stateless stack', () => {
   );
 
   it('the functions that flush after a change of rights are those of the routes marked so', () => {
-    const flushers = new Set(ROUTES.filter((r) => r.changesRights).map((r) => r.function));
+    const flushers = new Set(routes.filter((r) => r.changesRights).map((r) => r.function));
     expect([...flushers].sort()).toEqual(['members', 'roles', 'tokens']);
   });
 
@@ -368,9 +492,88 @@ describe('the stateful stack', () => {
   });
 });
 
+describe('logical ids', () => {
+  // What CloudFormation must update in place: a renamed REST API is a new API id and URL, a renamed
+  // event source mapping reads its stream again from the start, a renamed queue or retained log
+  // group is a new, empty one, and a renamed WAF association or gateway response is deleted after
+  // its replacement was made, which undoes the replacement. These are the ids they were first
+  // deployed with; the constructs that make them must keep them.
+  it.each([
+    [
+      'the REST API, its stage and access logs',
+      ['ServiceApiC8B597B2', 'ServiceApiDeploymentStageprod0D8E9CDF', 'ServiceAccessLogsC4D1116F'],
+    ],
+    [
+      'the gateway responses',
+      [
+        'ServiceApiUnauthorizedEC0B33AD',
+        'ServiceApiAccessDeniedDEE27D3E',
+        'ServiceApiAuthorizerFailure1745B537',
+        'ServiceApiAuthorizerConfiguration236557F8',
+        'ServiceApiMissingRouteC22E11F2',
+        'ServiceApiThrottled324828BB',
+        'ServiceApiTooLarge134C9F71',
+        'ServiceApiUnsupportedMediaType8AA514AB',
+        'ServiceApiDefault4xx43025C72',
+        'ServiceApiDefault5xx1B5B0FD7',
+      ],
+    ],
+    ['the authorizer', ['ServiceTokenAuthorizerDC48C620']],
+    [
+      'the functions and their logs',
+      [
+        'ServiceAuthorizerFunction6FA48037',
+        'ServiceTokensFunctionEBC9667A',
+        'ServiceMembersFunction458120DB',
+        'ServiceInvitationsFunctionF833D7CE',
+        'ServiceRolesFunction2112B9A5',
+        'ServiceResourcesFunction1A45D1A2',
+        'ServiceIdentityFunction8185DE53',
+        'ServiceMembersStreamFunctionCDF048E0',
+        'ServiceTokensStreamFunctionEB5A627A',
+        'ServiceRolesStreamFunction91587826',
+        'ServiceGraceSweeperFunction3A593401',
+        'ServiceAuthorizerLogs50B24B4A',
+        'ServiceTokensLogs35267B1C',
+        'ServiceMembersLogsE22B0118',
+        'ServiceInvitationsLogsDD8CC466',
+        'ServiceRolesLogs0BB075C7',
+        'ServiceResourcesLogs2F41A583',
+        'ServiceIdentityLogs10E8061E',
+        'ServiceMembersStreamLogs894D7007',
+        'ServiceTokensStreamLogs0E4FBF3A',
+        'ServiceRolesStreamLogs64B3D509',
+        'ServiceGraceSweeperLogs76953E1E',
+      ],
+    ],
+    [
+      'the stream event source mappings and dead-letter queues',
+      [
+        'ServiceMembersStreamFunctionDynamoDBEventSourceAccessTokensprodStatefulDataMembersTableADA0392322BFDCC9',
+        'ServiceTokensStreamFunctionDynamoDBEventSourceAccessTokensprodStatefulDataTokensTable9C42F8798E40E3C3',
+        'ServiceRolesStreamFunctionDynamoDBEventSourceAccessTokensprodStatefulDataRolesTableFE8E0208FD461A9B',
+        'ServiceMembersStreamDlqB5576787',
+        'ServiceTokensStreamDlqF087DAB9',
+        'ServiceRolesStreamDlq4F050255',
+      ],
+    ],
+    ['the web ACL and its association', ['ServiceWebAcl6357481C', 'ServiceWebAclAssociationC4AFD951']],
+    ['the grace sweep schedule', ['ServiceGraceSweepSchedule45D8006E']],
+  ])('%s keep theirs', (_, expected) => {
+    const ids = Object.keys(statelessJson.Resources);
+    expect(ids).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('the outputs keep theirs', () => {
+    expect(Object.keys(statelessJson.Outputs)).toEqual(
+      expect.arrayContaining(['ServiceApiUrlB2853E42', 'ServiceAlarmTopicArn1859BB4E']),
+    );
+  });
+});
+
 describe('cdk-nag', () => {
   it('fails synthesis on a finding nobody acknowledged', () => {
-    const { app, stateless: service } = buildApp(new App({ context: { stage: 'dev' } }));
+    const { app, stateless: service } = buildApp(templateApp({ stage: 'dev' }));
     new Queue(service as Stack, 'UnencryptedQueue', {});
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
   });
