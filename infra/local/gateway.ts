@@ -53,10 +53,16 @@ const routes: readonly Route[] = ROUTES;
 const resources: CompiledResource[] = [...new Set(routes.map((route) => route.path))]
   .map((path) => {
     const params: string[] = [];
-    const source = path.replace(/\{(\w+)\}/g, (_, name: string) => {
-      params.push(name);
-      return '([^/]+)';
-    });
+    // Literal text is escaped (`openapi.json`'s dot is a dot); each `{parameter}` is one segment.
+    const source = path
+      .split(/(\{\w+\})/)
+      .map((part) => {
+        const param = /^\{(\w+)\}$/.exec(part);
+        if (param === null) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        params.push(param[1]!);
+        return '([^/]+)';
+      })
+      .join('');
     return {
       path,
       routes: new Map(routes.filter((r) => r.path === path).map((r) => [r.method, r])),

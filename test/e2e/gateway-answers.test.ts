@@ -27,8 +27,9 @@ const routes: readonly Route[] = ROUTES;
 const isPublic = (method: string, path: string) =>
   routes.some((route) => route.method === method && route.path === path && route.public);
 const concrete = (path: string) => path.replace(/\{\w+\}/g, 'x1');
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const templates = [...RESOURCE_METHODS.keys()].map(
-  (path) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`),
+  (path) => new RegExp(`^${path.split(/\{\w+\}/).map(escape).join('[^/]+')}$`),
 );
 
 const cases = [...RESOURCE_METHODS].flatMap(([path, methods]) =>
@@ -60,12 +61,18 @@ describe('a path that is not a route', () => {
       .map((_, i, segments) => `/${segments.slice(0, i + 1).join('/')}`),
   );
   const deeper = [...RESOURCE_METHODS.keys()].map((path) => `${concrete(path)}/nope`);
-  const unknown = [...new Set([...prefixes, ...deeper].map(concrete))].filter(
+  // A route path's literal punctuation is literal (`openapi.json`, not `openapiXjson`).
+  const lookalikes = [...RESOURCE_METHODS.keys()]
+    .filter((path) => path.includes('.'))
+    .map((path) => concrete(path).replaceAll('.', 'X'));
+  const unknown = [...new Set([...prefixes, ...deeper, ...lookalikes].map(concrete))].filter(
     (path) => !templates.some((template) => template.test(path)),
   );
 
   it('is generated from the route table: the resources on the way to a route, and one step past each', () => {
-    expect(unknown).toEqual(expect.arrayContaining(['/api', '/api/v2', '/api/v2/invitations']));
+    expect(unknown).toEqual(
+      expect.arrayContaining(['/api', '/api/v2', '/api/v2/invitations', '/api/v2/openapiXjson']),
+    );
   });
 
   it.each(unknown.flatMap((path) => HTTP_METHODS.map((method) => [method, path] as const)))(
