@@ -17,10 +17,27 @@ export type Matcher = (value: string) => boolean;
 const matchAll: Matcher = () => true;
 
 /**
+ * Whether `part` stands in `value` at `at`. V8's `startsWith` compares a character at a time in
+ * generated code (3.4 ns a character on this project's machines), `endsWith` in bulk (0.45 ns), so
+ * the prefix is tested as the end of the value's first `at + part.length` characters.
+ */
+export function startsAt(value: string, part: string, at: number): boolean {
+  const end = at + part.length;
+  return end <= value.length && value.endsWith(part, end);
+}
+
+/**
  * Leftmost index `i` in [from, end - part.length] where `part` occurs in `value`, or -1.
  * Knuth-Morris-Pratt, so each character of `value` is looked at a bounded number of times, whatever
  * `part` and `value` hold; while nothing is partly matched it jumps to the next occurrence of the
  * part's first character with a one-character `indexOf`, which is a plain forward scan.
+ *
+ * Not V8's own substring search (`indexOf(part, from)`), which is not linear: for parts of 7 or more
+ * characters it runs Boyer-Moore over at most the last 250 of them, so `a`×250 `b` `a`×250 against
+ * 1,019 `a`s took 45-56 µs (this loop: 4-6 µs); shorter parts cost a `memchr` call per position
+ * (`ab` in 1 KiB of `a`s: 4-6 µs). Nor a RegExp per part: fast for short parts (0.36 µs for `aXY`),
+ * but it retries the part at every position, so `a`×250 `b` `a`×250 took 15 µs (Node 20, this
+ * project's machines).
  */
 type PartSearch = (value: string, from: number, end: number) => number;
 
@@ -59,7 +76,7 @@ function compileMultiStar(prefix: string, middle: readonly string[], suffix: str
   const lengths = middle.map((part) => part.length);
   const minLength = prefix.length + suffix.length + lengths.reduce((sum, n) => sum + n, 0);
   return (value) => {
-    if (value.length < minLength || !value.startsWith(prefix) || !value.endsWith(suffix)) return false;
+    if (value.length < minLength || !startsAt(value, prefix, 0) || !value.endsWith(suffix)) return false;
     const end = value.length - suffix.length;
     let from = prefix.length;
     // For star-only globs the leftmost occurrence of each part after the previous one is always a
@@ -73,24 +90,68 @@ function compileMultiStar(prefix: string, middle: readonly string[], suffix: str
   };
 }
 
-export function compileGlob(glob: string): Matcher {
-  if (glob === '*') return matchAll;
+/**
+ * What a glob is, by the cheapest test that decides it: everything, one literal, a literal prefix
+ * and/or suffix around one run of stars, or (only with literals between stars) prefix, suffix and
+ * middle parts to search for in order. Consecutive stars are one star, so `a**b` is an infix.
+ */
+export type GlobShape =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'exact'; readonly text: string }
+  | { readonly kind: 'prefix'; readonly prefix: string }
+  | { readonly kind: 'suffix'; readonly suffix: string }
+  | { readonly kind: 'infix'; readonly prefix: string; readonly suffix: string }
+  | {
+      readonly kind: 'search';
+      readonly prefix: string;
+      readonly middle: readonly string[];
+      readonly suffix: string;
+    };
+
+export function globShape(glob: string): GlobShape {
   const firstStar = glob.indexOf('*');
-  if (firstStar === -1) return (value) => value === glob;
+  if (firstStar === -1) return { kind: 'exact', text: glob };
   const lastStar = glob.lastIndexOf('*');
   const prefix = glob.slice(0, firstStar);
   const suffix = glob.slice(lastStar + 1);
-  // Consecutive stars are one star, so `a**b` takes the single-star paths below.
   const middle = glob
     .slice(firstStar + 1, lastStar)
     .split('*')
     .filter((part) => part !== '');
-  if (middle.length > 0) return compileMultiStar(prefix, middle, suffix);
-  const minLength = prefix.length + suffix.length;
-  if (prefix === '' && suffix === '') return matchAll;
-  if (suffix === '') return (value) => value.startsWith(prefix);
-  if (prefix === '') return (value) => value.endsWith(suffix);
-  return (value) => value.length >= minLength && value.startsWith(prefix) && value.endsWith(suffix);
+  if (middle.length > 0) return { kind: 'search', prefix, middle, suffix };
+  if (prefix === '' && suffix === '') return { kind: 'all' };
+  if (suffix === '') return { kind: 'prefix', prefix };
+  if (prefix === '') return { kind: 'suffix', suffix };
+  return { kind: 'infix', prefix, suffix };
+}
+
+export function compileGlob(glob: string): Matcher {
+  const shape = globShape(glob);
+  switch (shape.kind) {
+    case 'all':
+      return matchAll;
+    case 'exact':
+      return (value) => value === glob;
+    case 'prefix': {
+      const { prefix } = shape;
+      if (prefix.length === 1) {
+        const code = prefix.charCodeAt(0);
+        return (value) => value.charCodeAt(0) === code;
+      }
+      return (value) => startsAt(value, prefix, 0);
+    }
+    case 'suffix': {
+      const { suffix } = shape;
+      return (value) => value.endsWith(suffix);
+    }
+    case 'infix': {
+      const { prefix, suffix } = shape;
+      const minLength = prefix.length + suffix.length;
+      return (value) => value.length >= minLength && startsAt(value, prefix, 0) && value.endsWith(suffix);
+    }
+    case 'search':
+      return compileMultiStar(shape.prefix, shape.middle, shape.suffix);
+  }
 }
 
 /**

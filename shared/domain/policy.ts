@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ALL_ACTIONS, isKnownAction } from './actions.js';
-import { compileGlob, globSearchesValue, type Matcher } from './glob.js';
+import { type Action, ALL_ACTIONS, isKnownAction } from './actions.js';
+import { compileGlob, globSearchesValue, globShape, type Matcher } from './glob.js';
 import {
   compileResourceSpec,
   RESOURCE_SHAPES,
@@ -10,6 +10,7 @@ import {
   ResourceSyntaxError,
   resourceMatches,
 } from './resource.js';
+import { type IndexEntry, ResourceIndex } from './resource-index.js';
 
 const resourceSpecSchema = z
   .string()
@@ -64,33 +65,74 @@ export const statementSchema = z
 export const MAX_POLICY_BYTES = 32 * 1024;
 
 /**
- * A glob with text between two stars (`*prod*`, `a*b*c`) searches the resource's key or tags, so it
- * costs time in proportion to the resource; any other glob costs at most its own length. Capped so
- * that a decision stays linear in policy plus resource (DESIGN.md decision 7), not their product:
- * 2,428 such globs fit in MAX_POLICY_BYTES, and against a 1 KiB key they cost 15 ms a decision
- * (bench/policy.ts, adversarial (b)).
+ * Globs that scan the resource: a glob with text between two stars (`*prod*`, `a*b*c`) searches a
+ * key, and a tag glob (`team-*`) is tested against every tag of a segment, so each costs time in
+ * proportion to the resource; any other glob costs at most its own length, and an index finds the
+ * ones that match without testing them all (resource-index.ts). Capped so that a decision stays
+ * linear in policy plus resource (DESIGN.md decision 7), not their product: 2,428 searching globs
+ * fit in MAX_POLICY_BYTES and cost 11 ms a decision against a 1 KiB key, 2,261 tag globs 7.5 ms
+ * against 509 tags (bench/policy.ts, adversarial (b)). Even so they are the costliest part of a
+ * decision on a long resource: about 4.5 µs each on a 1 KiB key (glob.ts says why), 3.3 µs on 509
+ * tags, so the ten allowed miss the 5 µs goal there.
  */
 export const MAX_SEARCHING_GLOBS = 10;
 
+/** Each specifier of a policy as written. */
+function specifiersOf(policy: readonly Statement[]): string[] {
+  return policy.flatMap((statement) => [...(statement.resources ?? []), ...(statement.notResources ?? [])]);
+}
+
+/** The key glob (after `kind/`) and the tags of each segment of every specifier, as written. */
+function segmentsOf(policy: readonly Statement[]): { key: string; tags: string[] }[] {
+  return specifiersOf(policy).flatMap((spec) =>
+    spec.split(':').map((segment) => {
+      const [head = '', tags] = segment.split(';');
+      return { key: head.slice(head.indexOf('/') + 1), tags: tags === undefined ? [] : tags.split(',') };
+    }),
+  );
+}
+
 function countSearchingGlobs(policy: readonly Statement[]): number {
   let count = 0;
-  for (const statement of policy) {
-    for (const spec of [...(statement.resources ?? []), ...(statement.notResources ?? [])]) {
-      for (const glob of spec.split(/[:;,]/)) if (globSearchesValue(glob)) count++;
-    }
+  for (const { key, tags } of segmentsOf(policy)) {
+    if (globSearchesValue(key)) count++;
+    for (const tag of tags) if (tag.includes('*')) count++;
   }
   return count;
+}
+
+/**
+ * Characters other than `*` in one key glob: the longest key a project, environment, flag or
+ * custom role can have (keySchema; ids are shorter), so no glob that could match a stored resource
+ * is refused. It bounds how many globs of a policy can all match one key (`a*`, `aa*`, `aaa*`, …),
+ * each a place the index must visit when it leads on to other segments or to a suffix: chains of
+ * 172-245 such globs cost 2.5-6 µs a decision on a busy machine, chains of 100 at most 2.7 µs
+ * (bench/policy.ts, adversarial (b)).
+ */
+export const MAX_KEY_GLOB_CHARS = 100;
+
+function longestKeyGlob(policy: readonly Statement[]): number {
+  return Math.max(0, ...segmentsOf(policy).map(({ key }) => key.replaceAll('*', '').length));
 }
 
 /** Tags one specifier segment may require (each globbed one is a pass over the resource's tags). */
 export const MAX_SPEC_TAGS = 10;
 
+/**
+ * Tags a policy's specifiers may require in all, each time one is written. Whether a resource has
+ * the tags of one of many specifiers cannot always be found without testing them one by one: with
+ * specifiers wanting two tags each, a resource can hold one tag of each pair and never both, and
+ * 1,873 such specifiers cost 47 µs a decision. At 64, the tests of tags cost under 0.5 µs whatever
+ * the policy (bench/policy.ts, adversarial (b)); policies that use tags name a few.
+ */
+export const MAX_POLICY_TAGS = 64;
+
 function mostTagsOnASegment(policy: readonly Statement[]): number {
-  let most = 0;
-  for (const statement of policy)
-    for (const spec of [...(statement.resources ?? []), ...(statement.notResources ?? [])])
-      for (const segment of spec.split(':')) most = Math.max(most, segment.split(/[;,]/).length - 1);
-  return most;
+  return Math.max(0, ...segmentsOf(policy).map(({ tags }) => tags.length));
+}
+
+function countTags(policy: readonly Statement[]): number {
+  return segmentsOf(policy).reduce((count, { tags }) => count + tags.length, 0);
 }
 
 /**
@@ -110,7 +152,7 @@ export const policySchema = z
     if (count > MAX_SEARCHING_GLOBS) {
       ctx.addIssue({
         code: 'custom',
-        message: `at most ${MAX_SEARCHING_GLOBS} resource globs with text between two "*" (such as "*prod*"), which search the resource; this policy has ${count}`,
+        message: `at most ${MAX_SEARCHING_GLOBS} resource globs that scan the resource: with text between two "*" (such as "*prod*") or of a tag (such as "team-*"); this policy has ${count}`,
       });
     }
     const tags = mostTagsOnASegment(policy);
@@ -118,6 +160,20 @@ export const policySchema = z
       ctx.addIssue({
         code: 'custom',
         message: `a resource specifier may require at most ${MAX_SPEC_TAGS} tags on one segment; this policy has one with ${tags}`,
+      });
+    }
+    const longest = longestKeyGlob(policy);
+    if (longest > MAX_KEY_GLOB_CHARS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a key in a resource specifier may have at most ${MAX_KEY_GLOB_CHARS} characters besides "*" (the longest key there can be); this policy has one with ${longest}`,
+      });
+    }
+    const total = countTags(policy);
+    if (total > MAX_POLICY_TAGS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a policy's resource specifiers may require at most ${MAX_POLICY_TAGS} tags in all; this policy requires ${total}`,
       });
     }
   });
@@ -135,18 +191,52 @@ const SHAPE_INDEX = Object.fromEntries(RESOURCE_SHAPES.map((shape, i) => [shape,
   number
 >;
 
+/**
+ * A plan tests its statements one by one, stopping at the first that decides (the cheapest way for
+ * the policies people write), for at most this many tests of a key or tag (a few ns each). A plan
+ * that costs more to scan also has a ResourceIndex, whose cost does not grow with the number of
+ * specifiers, and asks it when the statements within that budget did not decide. So the scan of any
+ * policy costs at most SCAN_LIMIT such tests.
+ */
+const SCAN_LIMIT = 32;
+
+/** What testing a specifier costs at most, in tests of a short key or tag. */
+function scanCost(spec: ResourceSpec): number {
+  let cost = 0;
+  for (const segment of spec.segments) {
+    // A glob that searches costs as much as the key is long, a tag glob a test of every tag, and
+    // a literal is compared a character at a time.
+    cost += globSearchesValue(segment.glob) ? 32 : 1 + (segment.glob.length >> 4);
+    cost += segment.exactTags.length + 8 * segment.globTags.length;
+  }
+  return cost;
+}
+
+export interface CompileOptions {
+  /** Cost of specifiers a plan may test one by one before it uses an index (0: always index). */
+  readonly scanLimit?: number;
+}
+
 interface CompiledStatement {
   readonly index: number;
   readonly effect: 'allow' | 'deny';
+  /** A `notResources` statement: it applies to what none of its specifiers match. */
+  readonly negate: boolean;
   readonly matchesAction: Matcher;
-  /** The statement's test for resources of one shape; null where it can match none of that shape. */
-  readonly forShape: (shape: ResourceShape) => ResourceTest | null;
+  /** Its specifiers, deduplicated and grouped by shape: a specifier matches only its own shape. */
+  readonly specs: ReadonlyMap<ResourceShape, readonly ResourceSpec[]>;
+  /** Whether it applies to a resource of any shape. */
+  readonly matches: ResourceTest;
 }
 
 function compileActions(actions: readonly string[], negate: boolean): Matcher {
+  if (actions.some((a) => globShape(a).kind === 'all')) return negate ? () => false : () => true;
   const exact = new Set(actions.filter((a) => !a.includes('*')));
   const globs = actions.filter((a) => a.includes('*')).map(compileGlob);
-  const matches: Matcher = (action) => exact.has(action) || globs.some((glob) => glob(action));
+  const matches: Matcher =
+    globs.length === 0
+      ? (action) => exact.has(action)
+      : (action) => exact.has(action) || globs.some((glob) => glob(action));
   return negate ? (action) => !matches(action) : matches;
 }
 
@@ -163,32 +253,24 @@ function anyOf(specs: readonly ResourceSpec[]): ResourceTest {
 
 const always: ResourceTest = () => true;
 
-/**
- * Specifiers are grouped by shape (a specifier matches only resources of its own shape) and
- * deduplicated, so a decision tests only the specifiers of the resource's shape.
- */
 function compileStatement(statement: Statement, index: number): CompiledStatement {
   const actions = statement.actions ?? statement.notActions ?? [];
   const negate = statement.notResources !== undefined;
-  const byShape = new Map<ResourceShape, ResourceSpec[]>();
-  for (const text of new Set(statement.resources ?? statement.notResources ?? [])) {
-    const spec = compileResourceSpec(text);
-    byShape.set(spec.shape, [...(byShape.get(spec.shape) ?? []), spec]);
+  const all = [...new Set(statement.resources ?? statement.notResources ?? [])].map(compileResourceSpec);
+  const specs = new Map<ResourceShape, ResourceSpec[]>();
+  for (const spec of all) {
+    const same = specs.get(spec.shape);
+    if (same === undefined) specs.set(spec.shape, [spec]);
+    else same.push(spec);
   }
-  const tests = new Map<ResourceShape, ResourceTest | null>();
-  for (const shape of RESOURCE_SHAPES) {
-    const specs = byShape.get(shape);
-    if (specs === undefined) tests.set(shape, negate ? always : null);
-    else {
-      const matches = anyOf(specs);
-      tests.set(shape, negate ? (r) => !matches(r) : matches);
-    }
-  }
+  const matches = anyOf(all);
   return {
     index,
     effect: statement.effect,
+    negate,
     matchesAction: compileActions(actions, statement.notActions !== undefined),
-    forShape: (shape) => tests.get(shape) ?? null,
+    specs,
+    matches: negate ? (r) => !matches(r) : matches,
   };
 }
 
@@ -198,8 +280,60 @@ interface PlannedStatement {
 }
 
 interface Plan {
-  readonly denies: readonly PlannedStatement[];
-  readonly allows: readonly PlannedStatement[];
+  /**
+   * The statements that can apply, denies first, each group in policy order, so that the first one
+   * that matches decides; where an index is set, only as many as SCAN_LIMIT allows.
+   */
+  readonly scan: readonly PlannedStatement[];
+  /** How many of `scan` are denies. */
+  readonly denies: number;
+  /** Set where scanning every statement would cost more than SCAN_LIMIT: decides the rest. */
+  readonly indexed: IndexedPlan | null;
+}
+
+/**
+ * The statements of a plan numbered denies first, each group in policy order, so that the lowest
+ * numbered statement that applies is the one that decides: the first matching deny, else the
+ * first matching allow, exactly as a scan of the lists would find.
+ */
+class IndexedPlan {
+  private readonly index: ResourceIndex;
+  private readonly hits: Int32Array;
+  /** Statements that apply when one of their specifiers matches (`resources`). */
+  private readonly positive: Int32Array;
+  /** Statements that apply when none does (`notResources`). */
+  private readonly negative: Int32Array;
+
+  constructor(
+    readonly statements: readonly CompiledStatement[],
+    readonly denyCount: number,
+    shape: ResourceShape,
+  ) {
+    const words = (statements.length + 31) >>> 5;
+    this.hits = new Int32Array(words);
+    this.positive = new Int32Array(words);
+    this.negative = new Int32Array(words);
+    const entries: IndexEntry[] = [];
+    statements.forEach((statement, i) => {
+      const bits = statement.negate ? this.negative : this.positive;
+      bits[i >>> 5] = bits[i >>> 5]! | (1 << (i & 31));
+      for (const spec of statement.specs.get(shape) ?? [])
+        entries.push({ segments: spec.segments, statement: i });
+    });
+    this.index = new ResourceIndex(entries, words);
+  }
+
+  /** The number of the statement that decides, or -1 when none applies. */
+  decider(resource: Resource): number {
+    const hits = this.hits;
+    hits.fill(0);
+    this.index.collect(resource.segments, hits);
+    for (let w = 0; w < hits.length; w++) {
+      const applies = (hits[w]! & this.positive[w]!) | (~hits[w]! & this.negative[w]!);
+      if (applies !== 0) return (w << 5) + 31 - Math.clz32(applies & -applies);
+    }
+    return -1;
+  }
 }
 
 export interface Explanation {
@@ -208,17 +342,27 @@ export interface Explanation {
   readonly statement?: number;
 }
 
+const NONE: Explanation = { decision: 'none' };
+
 /**
  * A policy compiled once: globs are matchers, and for each action and resource shape the
  * statements that can apply are listed in advance (denies first), so a decision only tests the
- * specifiers that could match it.
+ * specifiers that could match it, and when they are many, looks them up in an index instead.
  */
 export class CompiledPolicy {
   private readonly statements: readonly CompiledStatement[];
   private readonly plans = new Map<string, (Plan | undefined)[]>();
+  private readonly scanLimit: number;
+  /** A policy of one statement with few specifiers needs no plan: its action test is as cheap as finding one. */
+  private readonly single: CompiledStatement | null;
 
-  constructor(policy: Policy) {
+  constructor(policy: Policy, options: CompileOptions = {}) {
     this.statements = policy.map(compileStatement);
+    this.scanLimit = options.scanLimit ?? SCAN_LIMIT;
+    const only = this.statements.length === 1 ? this.statements[0]! : null;
+    let cost = 0;
+    for (const specs of only?.specs.values() ?? []) for (const spec of specs) cost += scanCost(spec);
+    this.single = only !== null && cost <= this.scanLimit ? only : null;
   }
 
   get size(): number {
@@ -230,15 +374,7 @@ export class CompiledPolicy {
     let byShape = this.plans.get(action);
     let plan = byShape?.[index];
     if (plan !== undefined) return plan;
-    const denies: PlannedStatement[] = [];
-    const allows: PlannedStatement[] = [];
-    for (const statement of this.statements) {
-      if (!statement.matchesAction(action)) continue;
-      const matches = statement.forShape(shape);
-      if (matches !== null)
-        (statement.effect === 'deny' ? denies : allows).push({ index: statement.index, matches });
-    }
-    plan = { denies, allows };
+    plan = this.makePlan(action, shape);
     // Only known actions are memoised, so a caller cannot grow the map without bound.
     if (isKnownAction(action)) {
       if (byShape === undefined) {
@@ -250,28 +386,56 @@ export class CompiledPolicy {
     return plan;
   }
 
-  explain(action: string, resource: Resource): Explanation {
-    const { denies, allows } = this.plan(action, resource.shape);
-    for (let i = 0; i < denies.length; i++) {
-      const s = denies[i]!;
-      if (s.matches(resource)) return { decision: 'deny', statement: s.index };
+  private makePlan(action: string, shape: ResourceShape): Plan {
+    const applicable = this.statements.filter(
+      (s) => s.matchesAction(action) && (s.negate || s.specs.has(shape)),
+    );
+    const denies = applicable.filter((s) => s.effect === 'deny');
+    const ordered = [...denies, ...applicable.filter((s) => s.effect === 'allow')];
+    const scan: PlannedStatement[] = [];
+    let cost = 0;
+    for (const s of ordered) {
+      const specs = s.specs.get(shape);
+      for (const spec of specs ?? []) cost += scanCost(spec);
+      if (cost > this.scanLimit) break;
+      const matches = specs === undefined ? always : anyOf(specs);
+      scan.push({ index: s.index, matches: specs !== undefined && s.negate ? (r) => !matches(r) : matches });
     }
-    for (let i = 0; i < allows.length; i++) {
-      const s = allows[i]!;
-      if (s.matches(resource)) return { decision: 'allow', statement: s.index };
-    }
-    return { decision: 'none' };
+    const indexed = scan.length < ordered.length ? new IndexedPlan(ordered, denies.length, shape) : null;
+    return { scan, denies: Math.min(scan.length, denies.length), indexed };
   }
 
-  decide(action: string, resource: Resource): Decision {
+  explain(action: Action, resource: Resource): Explanation {
+    const single = this.single;
+    if (single !== null)
+      return single.matchesAction(action) && single.matches(resource)
+        ? { decision: single.effect, statement: single.index }
+        : NONE;
+    const { scan, denies, indexed } = this.plan(action, resource.shape);
+    for (let i = 0; i < scan.length; i++) {
+      const s = scan[i]!;
+      if (s.matches(resource)) return { decision: i < denies ? 'deny' : 'allow', statement: s.index };
+    }
+    if (indexed === null) return NONE;
+    const decider = indexed.decider(resource);
+    if (decider < 0) return NONE;
+    return {
+      decision: decider < indexed.denyCount ? 'deny' : 'allow',
+      statement: indexed.statements[decider]!.index,
+    };
+  }
+
+  decide(action: Action, resource: Resource): Decision {
     return this.explain(action, resource).decision;
   }
 
-  allows(action: string, resource: Resource): boolean {
-    const { denies, allows } = this.plan(action, resource.shape);
-    for (let i = 0; i < denies.length; i++) if (denies[i]!.matches(resource)) return false;
-    for (let i = 0; i < allows.length; i++) if (allows[i]!.matches(resource)) return true;
-    return false;
+  allows(action: Action, resource: Resource): boolean {
+    const single = this.single;
+    if (single !== null)
+      return single.effect === 'allow' && single.matchesAction(action) && single.matches(resource);
+    const { scan, denies, indexed } = this.plan(action, resource.shape);
+    for (let i = 0; i < scan.length; i++) if (scan[i]!.matches(resource)) return i >= denies;
+    return indexed !== null && indexed.decider(resource) >= indexed.denyCount;
   }
 }
 

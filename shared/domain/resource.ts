@@ -33,7 +33,11 @@ export interface Resource {
 }
 
 export interface CompiledSegment {
+  /** The key glob as written, so that an index can file the specifier under it. */
+  readonly glob: string;
   readonly key: Matcher;
+  /** Every tag wanted, once each, as written. */
+  readonly tags: readonly string[];
   /** Tags wanted without a `*`, looked up; tags with one, matched against each tag present. */
   readonly exactTags: readonly string[];
   readonly globTags: readonly Matcher[];
@@ -99,7 +103,9 @@ export function compileResourceSpec(text: string): ResourceSpec {
     segments: segments.map((s) => {
       const tags = [...new Set(s.tags)];
       return {
+        glob: s.key,
         key: compileGlob(s.key),
+        tags,
         exactTags: tags.filter((t) => !t.includes('*')),
         globTags: tags.filter((t) => t.includes('*')).map(compileGlob),
       };
@@ -110,7 +116,7 @@ export function compileResourceSpec(text: string): ResourceSpec {
 const tagSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
 /** Whether a resource segment carries a tag: a scan for a few tags, a set (made once per segment) for many. */
-function hasTag(tags: readonly string[], tag: string): boolean {
+export function hasTag(tags: readonly string[], tag: string): boolean {
   if (tags.length <= 8) return tags.includes(tag);
   let set = tagSets.get(tags);
   if (set === undefined) {

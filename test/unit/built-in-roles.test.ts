@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { Action } from '../../shared/domain/actions.js';
 import { type BuiltInRole, compiledBuiltInPolicy } from '../../shared/domain/built-in-roles.js';
 import { parseResource } from '../../shared/domain/resource.js';
 
 const SELF = 'me';
 
 // role, action, resource, allowed
-const table: [BuiltInRole, string, string, boolean][] = [
+const table: [BuiltInRole, Action, string, boolean][] = [
   ['reader', 'viewProject', 'proj/web', true],
   ['reader', 'viewFlag', 'proj/web:env/production:flag/f', true],
   ['reader', 'viewMember', 'member/other', true],

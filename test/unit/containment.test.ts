@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALL_ACTIONS } from '../../shared/domain/actions.js';
+import { type Action, ALL_ACTIONS } from '../../shared/domain/actions.js';
 import { builtInPolicy } from '../../shared/domain/built-in-roles.js';
 import { MAX_COMPARISONS, type NamedPolicy, policiesWithin } from '../../shared/domain/containment.js';
 import { CompiledPolicy, type Policy } from '../../shared/domain/policy.js';
@@ -13,7 +13,7 @@ const named = (...policies: Policy[]): NamedPolicy[] =>
 /** The union of deny-wins policies, decided by the engine itself: the reference for containment. */
 const unionAllows = (policies: readonly Policy[]) => {
   const compiled = policies.map((p) => new CompiledPolicy(p));
-  return (action: string, resource: string) =>
+  return (action: Action, resource: string) =>
     compiled.some((p) => p.allows(action, parseResource(resource)));
 };
 

@@ -266,7 +266,7 @@ describe('adversarial globs finish, with the right answer', () => {
   });
 });
 
-describe('globs that search the value are the only ones whose cost grows with it, and are capped', () => {
+describe('globs that scan the resource (searching keys, tag globs) are the only ones whose cost grows with it, and are capped', () => {
   it.each([
     ['prod', false],
     ['*', false],
@@ -288,12 +288,15 @@ describe('globs that search the value are the only ones whose cost grows with it
       actions: ['*'],
       resources: [
         'proj/p*n:env/*',
-        ...Array.from({ length: searching }, (_, i) => (i % 2 ? `proj/*k${i}*` : `proj/*;*t${i}*`)),
+        ...Array.from(
+          { length: searching },
+          (_, i) => [`proj/*k${i}*`, `proj/*;*t${i}*`, `proj/*;t${i}*`][i % 3],
+        ),
       ],
     },
   ];
 
-  it(`a policy may hold ${MAX_SEARCHING_GLOBS} of them, keys and tags together`, () => {
+  it(`a policy may hold ${MAX_SEARCHING_GLOBS} of them, searching keys, searching tags and tag globs together`, () => {
     expect(policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS)).success).toBe(true);
   });
 
@@ -301,7 +304,14 @@ describe('globs that search the value are the only ones whose cost grows with it
     const result = policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS + 1));
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.message)).toContain(
-      `at most ${MAX_SEARCHING_GLOBS} resource globs with text between two "*" (such as "*prod*"), which search the resource; this policy has ${MAX_SEARCHING_GLOBS + 1}`,
+      `at most ${MAX_SEARCHING_GLOBS} resource globs that scan the resource: with text between two "*" (such as "*prod*") or of a tag (such as "team-*"); this policy has ${MAX_SEARCHING_GLOBS + 1}`,
     );
+  });
+
+  it('a one-star tag glob counts, as it is tested against every tag', () => {
+    const keys = Array.from({ length: MAX_SEARCHING_GLOBS }, (_, i) => `proj/*k${i}*`);
+    const policy = (extra: string) => [{ effect: 'allow', actions: ['*'], resources: [...keys, extra] }];
+    expect(policySchema.safeParse(policy('proj/*;team')).success).toBe(true);
+    expect(policySchema.safeParse(policy('proj/*;team-*')).success).toBe(false);
   });
 });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
+import type { Action } from '../../shared/domain/actions.js';
 import {
   CompiledPolicy,
   compilePolicy,
+  MAX_KEY_GLOB_CHARS,
+  MAX_POLICY_TAGS,
   MAX_SPEC_TAGS,
   type Policy,
   policySchema,
@@ -10,7 +13,7 @@ import {
 } from '../../shared/domain/policy.js';
 import { parseResource } from '../../shared/domain/resource.js';
 
-const decide = (policy: Policy, action: string, resource: string) =>
+const decide = (policy: Policy, action: Action, resource: string) =>
   compilePolicy(policy).decide(action, parseResource(resource));
 
 describe('policy decisions', () => {
@@ -20,7 +23,7 @@ describe('policy decisions', () => {
   const denyProd: Policy = [{ effect: 'deny', actions: ['*'], resources: ['proj/*:env/production:flag/*'] }];
   const allowAll: Policy = [{ effect: 'allow', actions: ['*'], resources: ['proj/*:env/*:flag/*'] }];
 
-  it.each([
+  it.each<[string, Policy, Action, string, string]>([
     ['an allow that matches allows', allowProd, 'updateOn', 'proj/p:env/production:flag/f', 'allow'],
     ['nothing matched is deny', allowProd, 'updateOn', 'proj/p:env/test:flag/f', 'none'],
     ['an unlisted action is deny', allowProd, 'deleteFlag', 'proj/p:env/production:flag/f', 'none'],
@@ -89,6 +92,52 @@ describe('policy decisions', () => {
     ['an empty policy denies', [] as Policy, 'viewProject', 'proj/a', 'none'],
   ])('%s', (_, policy, action, resource, expected) => {
     expect(decide(policy, action, resource)).toBe(expected);
+  });
+
+  it('the statement that decides may be any of many, past the first 32 (an indexed plan)', () => {
+    const many: Policy = Array.from({ length: 70 }, (_, i) => ({
+      effect: i % 3 === 0 ? 'deny' : 'allow',
+      actions: ['viewProject'],
+      resources: Array.from({ length: 10 }, (_, k) => `proj/p${i}-${k}`),
+    }));
+    const policy = new CompiledPolicy(many);
+    for (const i of [0, 1, 31, 32, 33, 63, 64, 65, 69]) {
+      const resource = parseResource(`proj/p${i}-9`);
+      expect(policy.explain('viewProject', resource)).toEqual({
+        decision: i % 3 === 0 ? 'deny' : 'allow',
+        statement: i,
+      });
+      expect(policy.allows('viewProject', resource)).toBe(i % 3 !== 0);
+    }
+    expect(policy.explain('viewProject', parseResource('proj/p70-0'))).toEqual({ decision: 'none' });
+  });
+
+  it.each([
+    ['a suffix may not overlap the prefix', ['a*aaa', 'a*aa', 'a*a'], 'proj/aa', 2],
+    ['nor a suffix the prefix', ['aaa*a', 'aa*a', 'a*a'], 'proj/aa', 2],
+    ['a key shorter than a chain of prefixes', ['abcd*', 'abc*', 'ab*'], 'proj/abx', 2],
+    ['a key shorter than a chain of suffixes', ['*dcba', '*cba', '*ba'], 'proj/xba', 2],
+    ['a key that leaves a chain part way', ['abcd*', 'abc*', 'ab*', 'a*'], 'proj/abcx', 1],
+    ['a key that turns off a shared path (prefixes)', ['aaa*', 'ab*'], 'proj/abc', 1],
+    ['a key that turns off a shared path (suffixes)', ['*aaa', '*ba'], 'proj/cba', 1],
+    ['a key that turns off a shared path (prefix, then suffix)', ['x*aaa', 'x*ba'], 'proj/xcba', 1],
+    ['a key that turns off a path after globs on it', ['aaaa*', 'aa*', 'aab*'], 'proj/aabc', 1],
+    ['suffixes of characters outside the BMP (two UTF-16 units)', ['*x😀', '*😀'], 'proj/y😀', 1],
+  ])('an index finds the globs a key matches: %s', (_, globs, resource, statement) => {
+    // One statement per glob, widest last, so the first that applies names the longest that matches.
+    const policy = new CompiledPolicy(
+      globs.map((glob) => ({ effect: 'allow', actions: ['viewProject'], resources: [`proj/${glob}`] })),
+      { scanLimit: 0 },
+    );
+    expect(policy.explain('viewProject', parseResource(resource))).toEqual({ decision: 'allow', statement });
+  });
+
+  it('a misspelt action is a type error, not a silent deny (tsc checks the expectation below)', () => {
+    const policy = compilePolicy(allowProd);
+    const flag = parseResource('proj/p:env/production:flag/f');
+    // @ts-expect-error: 'updateOnn' is not an Action
+    expect(policy.allows('updateOnn', flag)).toBe(false);
+    expect(policy.allows('updateOn', flag)).toBe(true);
   });
 
   it('explains which statement decided', () => {
@@ -176,6 +225,44 @@ describe('limits that keep a decision cheap apply to new input, never to what is
     const refused = policySchema.safeParse(tagged(MAX_SPEC_TAGS + 1));
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.message).toMatch(`at most ${MAX_SPEC_TAGS} tags`);
+  });
+
+  it(`a policy may require at most ${MAX_POLICY_TAGS} tags in all, and the 400 says so`, () => {
+    // Specifiers of two tags each: a resource can hold one of each pair and never both.
+    const pairs = (n: number): Policy => [
+      {
+        effect: 'allow',
+        actions: ['viewProject'],
+        resources: Array.from({ length: n / 2 }, (_, i) => `proj/*;a${i % 8},b${Math.floor(i / 8)}`),
+      },
+    ];
+    expect(policySchema.safeParse(pairs(MAX_POLICY_TAGS)).success).toBe(true);
+    const refused = policySchema.safeParse(pairs(MAX_POLICY_TAGS + 2));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toBe(
+      `a policy's resource specifiers may require at most ${MAX_POLICY_TAGS} tags in all; this policy requires ${MAX_POLICY_TAGS + 2}`,
+    );
+    const stored = new CompiledPolicy(pairs(MAX_POLICY_TAGS + 2));
+    expect(stored.allows('viewProject', parseResource('proj/web;b4,a0'))).toBe(true);
+    expect(stored.allows('viewProject', parseResource('proj/web;b4,a1,a2,a3,a4,a5,a6,a7,b0,b1,b2,b3'))).toBe(
+      true,
+    );
+    expect(stored.allows('viewProject', parseResource('proj/web;b5,a0'))).toBe(false);
+  });
+
+  it(`a key glob may have at most ${MAX_KEY_GLOB_CHARS} characters besides "*", the longest key, and the 400 says so`, () => {
+    const half = 'k'.repeat(MAX_KEY_GLOB_CHARS / 2);
+    const keyed = (glob: string): Policy => [
+      { effect: 'allow', actions: ['viewProject'], resources: [`proj/web:env/${glob}`] },
+    ];
+    expect(policySchema.safeParse(keyed(`${half}**${half}*`)).success).toBe(true);
+    const refused = policySchema.safeParse(keyed(`*${half}*${half}x`));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toBe(
+      `a key in a resource specifier may have at most ${MAX_KEY_GLOB_CHARS} characters besides "*" (the longest key there can be); this policy has one with ${MAX_KEY_GLOB_CHARS + 1}`,
+    );
+    const stored = new CompiledPolicy(keyed(`*${half}*${half}x`));
+    expect(stored.allows('viewProject', parseResource(`proj/web:env/${half}${half}x`))).toBe(true);
   });
 
   it('a stored policy over a limit still reads back and decides (no token is locked out)', () => {

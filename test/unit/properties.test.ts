@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Action } from '../../shared/domain/actions.js';
 import {
   EffectivePermissions,
   memberPermissions,
   scopePermissions,
 } from '../../shared/domain/effective-permissions.js';
-import { CompiledPolicy } from '../../shared/domain/policy.js';
-import { parseResource } from '../../shared/domain/resource.js';
+import { globMatches } from '../../shared/domain/glob.js';
+import { CompiledPolicy, type Explanation, type Policy, type Statement } from '../../shared/domain/policy.js';
+import {
+  compileResourceSpec,
+  parseResource,
+  type Resource,
+  resourceMatches,
+} from '../../shared/domain/resource.js';
 import { accessTokenFormat } from '../../shared/domain/token-format.js';
 import { action, actionGlob, policy, resourceSpecText, resourceText } from '../support/arbitraries.js';
 
@@ -77,6 +84,147 @@ describe('properties of the policy engine', () => {
       RUNS,
     );
   });
+});
+
+/** The policy language read literally: every statement tested, the first matching deny, else allow. */
+function scanExplain(policy: Policy, act: Action, resource: Resource): Explanation {
+  const applies = (s: Statement) => {
+    const actions = s.actions ?? s.notActions ?? [];
+    const listed = actions.some((glob) => globMatches(glob, act));
+    const specs = (s.resources ?? s.notResources ?? []).map(compileResourceSpec);
+    const matched = specs.some((spec) => resourceMatches(spec, resource));
+    return (s.actions ? listed : !listed) && (s.resources ? matched : !matched);
+  };
+  for (const effect of ['deny', 'allow'] as const) {
+    const statement = policy.findIndex((s) => s.effect === effect && applies(s));
+    if (statement !== -1) return { decision: effect, statement };
+  }
+  return { decision: 'none' };
+}
+
+// Keys over {a, b} and globs over {a, b, *}, so that every kind of glob the index files apart
+// (exact, `p*` and `*s` nested in one another, `p*s`, text between stars, runs of stars, `*`) is
+// drawn and often matches; tags likewise, often on `*` keys, so that many tag sets meet in one place.
+const letters = (max: number) => fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 1, maxLength: max });
+const key = letters(4);
+const keyGlob = fc.oneof(
+  fc.constant('*'),
+  letters(3),
+  letters(3).map((prefix) => `${prefix}*`),
+  letters(3).map((suffix) => `*${suffix}`),
+  fc.tuple(letters(2), letters(2)).map(([prefix, suffix]) => `${prefix}*${suffix}`),
+  fc.string({ unit: fc.constantFrom('a', 'b', '*'), minLength: 1, maxLength: 6 }),
+);
+const tag = fc.constantFrom('t', 'u', 'v', 'tu', 'w');
+const tagGlob = fc.oneof({ weight: 3, arbitrary: tag }, fc.constantFrom('t*', '*u', '*', 't*u', '*t*'));
+const tagList = (tag: fc.Arbitrary<string>, max: number) =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant<string[]>([]) },
+    fc.array(tag, { minLength: 1, maxLength: max }),
+  );
+const SHAPE_KINDS = [
+  ['proj'],
+  ['proj', 'env'],
+  ['proj', 'env', 'flag'],
+  ['member'],
+  ['member', 'token'],
+  ['service-token'],
+  ['role'],
+  ['acct'],
+];
+const pathText = (keys: fc.Arbitrary<string>, tags: fc.Arbitrary<string[]>, shapes: string[][]) =>
+  fc
+    .constantFrom(...shapes)
+    .chain((kinds) => fc.tuple(...kinds.map((kind) => fc.tuple(fc.constant(kind), keys, tags))))
+    .map((segments) =>
+      segments
+        .map(([kind, k, t]) => {
+          const head = kind === 'acct' ? 'acct' : `${kind}/${k}`;
+          return t.length > 0 ? `${head};${t.join(',')}` : head;
+        })
+        .join(':'),
+    );
+// Mostly the three project shapes, so that specifiers and resources meet.
+const MOSTLY_PROJECTS = [...SHAPE_KINDS.slice(0, 3), ...SHAPE_KINDS.slice(0, 3), ...SHAPE_KINDS];
+const indexedSpec = pathText(keyGlob, tagList(tagGlob, 3), MOSTLY_PROJECTS);
+const indexedResource = pathText(key, tagList(tag, 6), MOSTLY_PROJECTS);
+const statementOf = (spec: fc.Arbitrary<string>, maxSpecs: number): fc.Arbitrary<Statement> =>
+  fc
+    .record({
+      effect: fc.constantFrom('allow', 'deny') as fc.Arbitrary<'allow' | 'deny'>,
+      negateResources: fc.boolean(),
+      negateActions: fc.boolean(),
+      specs: fc.array(spec, { minLength: 1, maxLength: maxSpecs }),
+      // Few actions, so that most statements are in the plan of the action decided.
+      actions: fc.constantFrom<string[]>(
+        ['*'],
+        ['viewProject'],
+        ['view*'],
+        ['updateOn'],
+        ['viewProject', 'updateOn'],
+      ),
+    })
+    .map(({ effect, negateResources, negateActions, specs, actions }) => ({
+      effect,
+      ...(negateResources ? { notResources: specs } : { resources: specs }),
+      ...(negateActions ? { notActions: actions } : { actions }),
+    }));
+
+/** Policies and resources on which the indexed plan must decide as the scan does, in either order. */
+function agreesWithScan(statement: fc.Arbitrary<Statement>, resource: fc.Arbitrary<string>) {
+  fc.assert(
+    fc.property(
+      fc.array(statement, { minLength: 1, maxLength: 30 }),
+      fc.constantFrom<Action>('viewProject', 'updateOn'),
+      fc.array(resource, { minLength: 1, maxLength: 6 }),
+      (p, act, texts) => {
+        // In every rotation: the statement that decides is the first that applies, so a statement
+        // that the index loses shows in the rotation that puts it first.
+        for (let k = 0; k < p.length; k++) {
+          const order = [...p.slice(k), ...p.slice(0, k)];
+          const indexed = new CompiledPolicy(order, { scanLimit: 0 });
+          const planned = new CompiledPolicy(order);
+          for (const text of texts) {
+            const resource = parseResource(text);
+            const expected = scanExplain(order, act, resource);
+            expect(indexed.explain(act, resource)).toEqual(expected);
+            expect(indexed.allows(act, resource)).toBe(expected.decision === 'allow');
+            expect(planned.explain(act, resource)).toEqual(expected);
+            expect(planned.allows(act, resource)).toBe(expected.decision === 'allow');
+          }
+        }
+      },
+    ),
+    { numRuns: 100 },
+  );
+}
+
+describe('the indexed plan decides exactly like a scan of every statement', () => {
+  it('on random policies of every kind of glob, tag and statement', () => {
+    agreesWithScan(statementOf(indexedSpec, 12), indexedResource);
+  }, 60_000);
+
+  it('on many globs meeting in the same trees (one and two segments)', () => {
+    const dense = SHAPE_KINDS.slice(0, 2);
+    const tags = fc.oneof({ weight: 4, arbitrary: fc.constant<string[]>([]) }, fc.constant<string[]>(['t']));
+    // Longer literals than elsewhere, so that radix paths branch part way and keys turn off them.
+    const longer = letters(4);
+    const oneStar = fc.oneof(
+      longer.map((prefix) => `${prefix}*`),
+      longer.map((suffix) => `*${suffix}`),
+      fc.tuple(letters(2), longer).map(([prefix, suffix]) => `${prefix}*${suffix}`),
+    );
+    const spec = pathText(fc.oneof(keyGlob, oneStar, oneStar), tags, dense);
+    agreesWithScan(statementOf(spec, 12), pathText(letters(6), fc.constantFrom<string[]>([], ['t']), dense));
+  }, 60_000);
+
+  it('on many tag sets meeting at the same keys, looked up by tag', () => {
+    const fewKeys = fc.constantFrom('*', '*', 'a', 'a*');
+    const shapes = SHAPE_KINDS.slice(0, 2);
+    const tagged = pathText(fewKeys, fc.array(tagGlob, { maxLength: 3 }), shapes);
+    const resource = pathText(fc.constantFrom('a', 'ab'), fc.array(tag, { maxLength: 6 }), shapes);
+    agreesWithScan(statementOf(tagged, 30), resource);
+  }, 60_000);
 });
 
 describe('properties of the token format', () => {
