@@ -27,6 +27,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The console in a real browser (Debian's Chromium driven by playwright-core) against a local stack.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/setup-env.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 300_000,

@@ -4,6 +4,7 @@
  */
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ensureConsoleBuiltSync } from './console-build.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 import { StatelessStack } from './stacks/stateless-stack.js';
 import { stageConfig } from './stage-config.js';
@@ -24,7 +25,7 @@ export function buildApp(app: App = new App()): {
     env,
     terminationProtection: config.stage === 'prod',
   });
-  const stateless = new StatelessStack(app, `${prefix}-Stateless`, stateful.data, config, { env });
+  const stateless = new StatelessStack(app, `${prefix}-Stateless`, stateful, config, { env });
   Tags.of(app).add('service', 'access-tokens');
   Tags.of(app).add('stage', config.stage);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -32,5 +33,7 @@ export function buildApp(app: App = new App()): {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // The console's build is deployed with the stateless stack: never a stale or missing one.
+  ensureConsoleBuiltSync();
   buildApp().app.synth();
 }

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_CONSOLE_URLS } from './constructs/console-sign-in.js';
 
 /** Settings per stage, chosen with `cdk deploy -c stage=dev|prod`, and overridable by context. */
 export interface StageConfig {
@@ -11,6 +12,23 @@ export interface StageConfig {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly corsAllowOrigins: readonly string[];
   readonly alarmEmail?: string;
+  /** Console sign-in (see SignInConfig). */
+  readonly signIn: SignInConfig;
+}
+
+/**
+ * Console sign-in: the account whose members sign in, and either an external OpenID Connect
+ * issuer (`-c oidcIssuer=… -c oidcClientId=…`: no user pool is made) or the Cognito user pool the
+ * stack makes, with the console's callback URLs (`-c consoleUrls=a,b`) and the hosted domain's
+ * prefix (`-c signInDomainPrefix=…`).
+ */
+export interface SignInConfig {
+  /** `-c consoleAccountId`: the account `npm run bootstrap` made (its `--account-id`, default `main`). */
+  readonly accountId: string;
+  readonly external?: { readonly issuer: string; readonly clientId: string };
+  readonly callbackUrls: readonly string[];
+  /** Undefined: `access-tokens-<stage>-<AWS account id>`. */
+  readonly domainPrefix?: string;
 }
 
 export class StageConfigError extends Error {}
@@ -30,6 +48,7 @@ export function stageConfig(context: Context): StageConfig {
   }
   const cors = context('corsOrigins');
   const alarmEmail = context('alarmEmail');
+  const signIn = signInConfig(context);
   return {
     stage,
     authorizerCacheTtl: Duration.seconds(ttl),
@@ -40,5 +59,39 @@ export function stageConfig(context: Context): StageConfig {
     throttling: stage === 'prod' ? { rateLimit: 200, burstLimit: 400 } : { rateLimit: 20, burstLimit: 40 },
     corsAllowOrigins: typeof cors === 'string' && cors.length > 0 ? cors.split(',').map((o) => o.trim()) : [],
     ...(typeof alarmEmail === 'string' && alarmEmail.length > 0 ? { alarmEmail } : {}),
+    signIn,
+  };
+}
+
+const list = (value: unknown) =>
+  typeof value === 'string' && value.length > 0
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : [];
+
+function signInConfig(context: Context): SignInConfig {
+  const text = (key: string) => {
+    const value = context(key);
+    return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
+  };
+  const issuer = text('oidcIssuer');
+  const clientId = text('oidcClientId');
+  if ((issuer === undefined) !== (clientId === undefined))
+    throw new StageConfigError('-c oidcIssuer and -c oidcClientId go together: give both, or neither');
+  if (issuer !== undefined && !/^https:\/\/[^\s]+$/.test(issuer))
+    throw new StageConfigError(`-c oidcIssuer must be an https URL, got "${issuer}"`);
+  const domainPrefix = text('signInDomainPrefix');
+  if (domainPrefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix))
+    throw new StageConfigError(
+      `-c signInDomainPrefix must be lower-case letters, digits and hyphens, got "${domainPrefix}"`,
+    );
+  const callbackUrls = list(context('consoleUrls'));
+  return {
+    accountId: text('consoleAccountId') ?? 'main',
+    ...(issuer !== undefined && clientId !== undefined ? { external: { issuer, clientId } } : {}),
+    callbackUrls: callbackUrls.length > 0 ? callbackUrls : DEFAULT_CONSOLE_URLS,
+    ...(domainPrefix !== undefined ? { domainPrefix } : {}),
   };
 }

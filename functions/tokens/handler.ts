@@ -96,6 +96,10 @@ export const handler = apiHandler(
       const input = parseInput(cloneTokenSchema, r.body);
       return ok(tokenView(await tokens.clone(r.principal, r.path.id!, input)), 201);
     },
+    'DELETE /api/v2/sessions/current': async (r) => {
+      await tokens.endSession(r.principal);
+      return noContent();
+    },
   },
   { flushAuthorizerCache },
 );

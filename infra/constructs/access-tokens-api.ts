@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { IdentitySource, RequestAuthorizer, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -13,6 +14,7 @@ import { type FunctionName, ROUTES, type Route } from '../../shared/http/routes.
 import { ApiFirewall } from './api-firewall.js';
 import { addApiFunctions } from './api-functions.js';
 import { BackgroundFunctions, type StreamName } from './background-functions.js';
+import type { OidcIssuer } from './console-sign-in.js';
 import type { FunctionDefaults, NodeFunction } from './node-function.js';
 import { RouteTableApi } from './route-table-api.js';
 import { ServiceAlarms } from './service-alarms.js';
@@ -35,6 +37,19 @@ export interface AccessTokensApiProps {
   readonly logRetention?: RetentionDays;
   /** For the log groups and dead-letter queues (default RETAIN). */
   readonly removalPolicy?: RemovalPolicy;
+  /** Console sign-in: what `POST /sessions` trusts, and whose members sign in. */
+  readonly signIn: ConsoleSignInSettings;
+}
+
+/** The issuer `POST /sessions` verifies ID tokens of, and the account its members belong to. */
+export interface ConsoleSignInSettings extends OidcIssuer {
+  /** The account whose members sign in to the console (ID tokens are mapped by e-mail to them). */
+  readonly accountId: string;
+  /**
+   * The Cognito user pool the deployment made for sign-in, if it did: the members stream handler
+   * keeps one user per member of the account in it. Absent with an external issuer.
+   */
+  readonly userPool?: IUserPool;
 }
 
 /**
@@ -80,6 +95,20 @@ export class AccessTokensApi extends Construct {
       },
     };
     const { authorizer, ...crud } = addApiFunctions(this, defaults, tables);
+    const { signIn } = props;
+    for (const [name, value] of Object.entries({
+      OIDC_ISSUER: signIn.issuer,
+      OIDC_CLIENT_ID: signIn.clientId,
+      ...(signIn.jwksUri !== undefined ? { OIDC_JWKS_URI: signIn.jwksUri } : {}),
+      CONSOLE_ACCOUNT_ID: signIn.accountId,
+    }))
+      crud.sessions.function.addEnvironment(name, value);
+
+    // A browser on an allowed origin (the console's) may read the handlers' answers.
+    if (props.corsAllowOrigins !== undefined && props.corsAllowOrigins.length > 0) {
+      for (const fn of Object.values(crud))
+        fn.function.addEnvironment('CORS_ALLOW_ORIGINS', props.corsAllowOrigins.join(','));
+    }
 
     this.api = new RouteTableApi(this, 'Api', {
       stageName,
@@ -120,6 +149,9 @@ export class AccessTokensApi extends Construct {
       restApiId: this.api.restApiId,
       stageName,
       flushCache,
+      ...(signIn.userPool !== undefined
+        ? { userDirectory: { userPool: signIn.userPool, accountId: signIn.accountId } }
+        : {}),
     });
     this.deadLetterQueues = background.deadLetterQueues;
     this.functions = {

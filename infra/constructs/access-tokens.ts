@@ -1,14 +1,26 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AccessTokensApi, type AccessTokensApiProps } from './access-tokens-api.js';
 import { AccessTokensData } from './access-tokens-data.js';
+import { ConsoleSignIn, DEFAULT_CONSOLE_URLS, type OidcIssuer } from './console-sign-in.js';
 
 /** The API's settings (see AccessTokensApiProps), plus what the data needs; every one optional. */
-export interface AccessTokensProps extends Omit<AccessTokensApiProps, 'tables' | 'bus' | 'stageName'> {
+export interface AccessTokensProps
+  extends Omit<AccessTokensApiProps, 'tables' | 'bus' | 'stageName' | 'signIn'> {
   /** The API stage name (default `prod`). */
   readonly stageName?: string;
-  /** Deletion protection on the tables (default true). */
+  /** Deletion protection on the tables and the user pool (default true). */
   readonly deletionProtection?: boolean;
+  /** Console sign-in: a Cognito user pool made here, unless `issuer` names an external one. */
+  readonly signIn?: {
+    /** The account whose members sign in (default `main`, as `npm run bootstrap` names it). */
+    readonly accountId?: string;
+    readonly issuer?: OidcIssuer;
+    /** The console's callback URLs at the user pool (default: the local console's). */
+    readonly callbackUrls?: readonly string[];
+    /** The hosted sign-in domain's prefix (default `access-tokens-<stage>-<AWS account id>`). */
+    readonly domainPrefix?: string;
+  };
 }
 
 /**
@@ -19,6 +31,8 @@ export interface AccessTokensProps extends Omit<AccessTokensApiProps, 'tables' |
 export class AccessTokens extends Construct {
   readonly data: AccessTokensData;
   readonly api: AccessTokensApi;
+  /** The user pool and console client, unless an external issuer was given. */
+  readonly signIn?: ConsoleSignIn;
 
   constructor(scope: Construct, id: string, props: AccessTokensProps = {}) {
     super(scope, id);
@@ -27,13 +41,26 @@ export class AccessTokens extends Construct {
       removalPolicy,
       ...(props.deletionProtection !== undefined ? { deletionProtection: props.deletionProtection } : {}),
     });
-    const { deletionProtection: _, stageName, ...apiSettings } = props;
+    const { deletionProtection: _, stageName = 'prod', signIn = {}, ...apiSettings } = props;
+    if (signIn.issuer === undefined) {
+      this.signIn = new ConsoleSignIn(this, 'SignIn', {
+        callbackUrls: signIn.callbackUrls ?? DEFAULT_CONSOLE_URLS,
+        domainPrefix: signIn.domainPrefix ?? `access-tokens-${stageName}-${Stack.of(this).account}`,
+        removalPolicy,
+        ...(props.deletionProtection !== undefined ? { deletionProtection: props.deletionProtection } : {}),
+      });
+    }
     this.api = new AccessTokensApi(this, 'Service', {
       ...apiSettings,
       tables: this.data.tables,
       bus: this.data.bus,
-      stageName: stageName ?? 'prod',
+      stageName,
       removalPolicy,
+      signIn: {
+        ...(signIn.issuer ?? this.signIn!.issuer),
+        accountId: signIn.accountId ?? 'main',
+        ...(this.signIn !== undefined ? { userPool: this.signIn.userPool } : {}),
+      },
     });
   }
 }

@@ -53,6 +53,13 @@ export const API_FUNCTIONS: Record<FunctionName | 'authorizer', ApiFunction> = {
     dynamo: { resources: ['GetItem', 'Query', 'PutItem', 'DeleteItem', 'ConditionCheckItem'] },
   },
   identity: { entry: 'functions/identity/handler.ts', description: 'Caller identity', dynamo: {} },
+  sessions: {
+    entry: 'functions/sessions/handler.ts',
+    description: 'Console sign-in (ID token for a session token)',
+    // The member by e-mail, a pending invitation that signing in accepts, the member's custom roles;
+    // the session, its hash item and the ID token marked used, in one transaction.
+    dynamo: { members: ['GetItem', 'PutItem', 'DeleteItem'], roles: ['BatchGetItem'], tokens: ['PutItem'] },
+  },
   openapi: { entry: 'functions/openapi/handler.ts', description: 'The OpenAPI document', dynamo: {} },
 };
 

@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -23,6 +24,8 @@ export interface BackgroundFunctionsProps {
   readonly stageName: string;
   /** Allows flushing that cache. */
   readonly flushCache: PolicyStatement;
+  /** The sign-in user pool that the members stream keeps one user per member of the account in. */
+  readonly userDirectory?: { readonly userPool: IUserPool; readonly accountId: string };
 }
 
 const capitalized = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}`;
@@ -67,6 +70,13 @@ export class BackgroundFunctions extends Construct {
     };
     this.streamHandlers.members.allow(tables.tokens, ['Query'], BY_MEMBER_INDEX);
     this.streamHandlers.members.allow(tables.tokens, ['UpdateItem', 'DeleteItem']);
+    if (props.userDirectory !== undefined) {
+      const { userPool, accountId } = props.userDirectory;
+      const members = this.streamHandlers.members.function;
+      members.addEnvironment('USER_POOL_ID', userPool.userPoolId);
+      members.addEnvironment('CONSOLE_ACCOUNT_ID', accountId);
+      userPool.grant(members, 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser');
+    }
     this.streamHandlers.roles.allow(tables.members, ['Query']);
     this.deadLetterQueues = {} as Record<StreamName, Queue>;
     for (const name of STREAMS) this.deadLetterQueues[name] = this.consume(name, props);

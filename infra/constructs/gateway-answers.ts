@@ -54,13 +54,20 @@ export function errorTemplate(answer: { code: string; message: string | null }):
     : JSON.stringify({ code: answer.code, message: answer.message, id: '$context.requestId' });
 }
 
-/** Every gateway response type of the table, in the contract's error shape and status. */
-export function answerInContractShape(api: RestApi): void {
+/**
+ * Every gateway response type of the table, in the contract's error shape and status; readable by
+ * a browser on `corsOrigin` (the console's), so that it sees a 401 as a 401 and not as a network
+ * failure.
+ */
+export function answerInContractShape(api: RestApi, corsOrigin?: string): void {
   for (const type of Object.keys(GATEWAY_RESPONSES) as GatewayResponseType[]) {
     api.addGatewayResponse(RESPONSE_IDS[type], {
       type: ResponseType.of(type),
       statusCode: String(gatewayAnswer(type).status),
       templates: { 'application/json': errorTemplate(GATEWAY_RESPONSES[type]) },
+      ...(corsOrigin !== undefined
+        ? { responseHeaders: { 'Access-Control-Allow-Origin': `'${corsOrigin}'`, Vary: "'Origin'" } }
+        : {}),
     });
   }
 }

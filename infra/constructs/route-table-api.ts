@@ -28,7 +28,10 @@ export interface RouteTableApiProps {
   readonly removalPolicy: RemovalPolicy;
   /** Steady-state requests per second and burst for the whole stage (default 100 and 200). */
   readonly throttling?: { readonly rateLimit: number; readonly burstLimit: number };
-  /** CORS is off unless origins are listed. */
+  /**
+   * CORS is off unless origins are listed. The first is also the one the gateway's own answers
+   * (401, 429, …) allow; the handlers allow each (CORS_ALLOW_ORIGINS).
+   */
   readonly corsAllowOrigins?: readonly string[];
 }
 
@@ -61,20 +64,21 @@ export class RouteTableApi extends Construct {
         throttlingRateLimit: props.throttling?.rateLimit ?? 100,
         throttlingBurstLimit: props.throttling?.burstLimit ?? 200,
       },
-      ...(props.corsAllowOrigins && props.corsAllowOrigins.length > 0
-        ? {
-            defaultCorsPreflightOptions: {
-              allowOrigins: [...props.corsAllowOrigins],
-              allowMethods: Cors.ALL_METHODS,
-              allowHeaders: ['Authorization', 'Content-Type'],
-            },
-          }
-        : {}),
     });
     const routes: readonly Route[] = ROUTES;
     for (const route of routes) this.addRoute(route, props);
+    // Preflights on the route table's paths only: any other path stays the 404 it is locally.
+    if (props.corsAllowOrigins && props.corsAllowOrigins.length > 0) {
+      for (const path of RESOURCE_METHODS.keys()) {
+        this.resource(path).addCorsPreflight({
+          allowOrigins: [...props.corsAllowOrigins],
+          allowMethods: Cors.ALL_METHODS,
+          allowHeaders: ['Authorization', 'Content-Type', 'LD-API-Version'],
+        });
+      }
+    }
     for (const path of RESOURCE_METHODS.keys()) refuseOtherMethods(this.resource(path));
-    answerInContractShape(this.restApi);
+    answerInContractShape(this.restApi, props.corsAllowOrigins?.[0]);
     this.acknowledgeFindings();
   }
 

@@ -6,6 +6,7 @@ import { handler as members } from '../../functions/members/handler.js';
 import { handler as openapi } from '../../functions/openapi/handler.js';
 import { handler as resources } from '../../functions/resources/handler.js';
 import { handler as roles } from '../../functions/roles/handler.js';
+import { handler as sessions } from '../../functions/sessions/handler.js';
 import { handler as tokens } from '../../functions/tokens/handler.js';
 import type { FunctionName } from '../../shared/http/routes.js';
 
@@ -19,6 +20,7 @@ export const FUNCTIONS: Record<FunctionName, ProxyHandler> = {
   roles,
   resources,
   identity,
+  sessions,
   openapi,
 };
 

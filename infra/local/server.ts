@@ -5,6 +5,7 @@ import { errorBody, errorResponse } from '../../shared/http/api-handler.js';
 import { invalid } from '../../shared/http/errors.js';
 import { gatewayAnswer } from '../../shared/http/gateway-responses.js';
 import { parseJsonText } from '../../shared/http/json-body.js';
+import { DEV_OIDC_PATH } from './dev-oidc-provider.js';
 import type { LocalGateway } from './gateway.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,6 +20,10 @@ export interface LocalRoutes {
   readonly flush: () => void;
   /** False while the stack is still starting: API calls get a 503 until then. */
   readonly ready: () => boolean;
+  /** Requests under `/oidc`: the development OpenID provider, once it runs (dev-oidc-provider.ts). */
+  readonly signIn?: () => ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+  /** The console's static files and `/config.json` (console-site.ts): true when it answered the request. */
+  readonly console?: (request: IncomingMessage, response: ServerResponse, url: URL) => boolean;
 }
 
 class BodyTooLargeError extends Error {}
@@ -119,6 +124,13 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
           starting.body,
         );
       }
+      const signIn = local.signIn?.();
+      if (
+        signIn !== undefined &&
+        (url.pathname === DEV_OIDC_PATH || url.pathname.startsWith(`${DEV_OIDC_PATH}/`))
+      )
+        return signIn(request, response);
+      if (local.console?.(request, response, url)) return;
       const body = await readBody(request);
       const headers = Object.fromEntries(
         Object.entries(request.headers).flatMap(([k, v]) =>

@@ -9,7 +9,9 @@ import { logger, withLogContext } from '../../shared/http/logger.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
 import { STREAM_SETTINGS } from '../stream-settings.js';
 import { type CheckpointStore, FileCheckpointStore } from './checkpoint-store.js';
+import { consoleSite } from './console-site.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { DEV_OIDC_PATH, type DevOidcProvider, startDevOidcProvider } from './dev-oidc-provider.js';
 import { type DynamoLocal, startDynamoLocal, stopStaleDynamoLocal } from './dynamodb-local.js';
 import { EventSink } from './event-sink.js';
 import { LocalGateway } from './gateway.js';
@@ -143,6 +145,28 @@ async function startConsumers(parts: Parts, options: LocalStackOptions, settings
 }
 
 /**
+ * Console sign-in, locally: the development OpenID provider on this server, whose accounts are the
+ * account's members, and the sign-in settings that point the functions at it. The issuer is named
+ * on `localhost` (where the console is opened); the functions fetch its keys on the address the
+ * server listens on.
+ */
+async function startSignIn(url: string, accountId: string): Promise<DevOidcProvider> {
+  const origin = url.replace(/^http:\/\/127\.0\.0\.1:/, 'http://localhost:');
+  const provider = await startDevOidcProvider({
+    issuer: `${origin}${DEV_OIDC_PATH}`,
+    consoleOrigins: [...new Set([origin, url])],
+    accountId,
+  });
+  Object.assign(process.env, {
+    OIDC_ISSUER: provider.issuer,
+    OIDC_CLIENT_ID: provider.clientId,
+    OIDC_JWKS_URI: `${url}${DEV_OIDC_PATH}/jwks`,
+    CONSOLE_ACCOUNT_ID: accountId,
+  });
+  return provider;
+}
+
+/**
  * The whole system on one machine: DynamoDB Local, the tables from the shared definitions, the
  * account and its owner on first start, the local gateway in front of the same handlers, the
  * stream poller feeding the same stream handlers, the local event sink, and TTL. A data folder is
@@ -151,6 +175,9 @@ async function startConsumers(parts: Parts, options: LocalStackOptions, settings
  * it already holds.
  */
 export class LocalStack {
+  /** Console sign-in: the development OpenID provider's issuer and the console's client id there. */
+  signIn: { readonly issuer: string; readonly clientId: string } = { issuer: '', clientId: '' };
+
   private constructor(
     readonly url: string,
     readonly gateway: LocalGateway,
@@ -173,6 +200,7 @@ export class LocalStack {
     const gateway = new LocalGateway({ cacheTtlSeconds: options.cacheTtlSeconds });
     const deadLetters: DeadLetter[] = [];
     let ready = false;
+    let signIn: DevOidcProvider | undefined;
     let sink = new EventSink();
     const server = createLocalServer(gateway, {
       events: () => sink.items,
@@ -180,6 +208,8 @@ export class LocalStack {
       deadLetters: () => deadLetters,
       flush: () => gateway.flushAuthorizerCache(),
       ready: () => ready,
+      signIn: () => signIn?.handle,
+      console: consoleSite(() => signIn && { issuer: signIn.issuer, clientId: signIn.clientId }),
     });
     const parts: Parts = { server };
     try {
@@ -219,9 +249,12 @@ export class LocalStack {
         accountName: 'Local account',
         ownerEmail: options.ownerEmail ?? 'owner@localhost',
       });
+      signIn = await startSignIn(url, accountId);
       ready = true;
       const ownerToken = account.created ? account.ownerToken : undefined;
-      return new LocalStack(url, gateway, accountId, ownerToken, sink, deadLetters, parts);
+      const stack = new LocalStack(url, gateway, accountId, ownerToken, sink, deadLetters, parts);
+      stack.signIn = { issuer: signIn.issuer, clientId: signIn.clientId };
+      return stack;
     } catch (error) {
       await new LocalStack('', gateway, '', undefined, sink, deadLetters, parts).stop();
       throw error;

@@ -4,6 +4,7 @@
  * creates the account.
  */
 import { ConfigError, config } from '../../shared/config/config.js';
+import { ensureConsoleBuilt } from './console-site.js';
 import { DataDirInUseError } from './data-dir-lock.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { watchLaunchers } from './launcher-watch.js';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   try {
     const port = portFromEnv();
     const cacheTtlSeconds = config.authorizerCacheTtlSeconds();
+    await ensureConsoleBuilt(log);
     stack = await LocalStack.start({
       port,
       ...(inMemory ? {} : { dataDir: DATA_DIR }),
@@ -127,6 +129,10 @@ async function main(): Promise<void> {
     `Serving the API on ${stack.url}/api/v2 (authorizer cache TTL ${config.authorizerCacheTtlSeconds()} s). Ctrl-C stops.`,
   );
   log(`  try: curl -H "Authorization: <token>" ${stack.url}/api/v2/caller-identity`);
+  log(`Console: ${stack.url.replace('//127.0.0.1:', '//localhost:')}/`);
+  log(
+    `Console sign-in: development OpenID provider at ${stack.signIn.issuer} (client id "${stack.signIn.clientId}"; any member's e-mail, no password).`,
+  );
 }
 
 void main();

@@ -44,6 +44,27 @@ export const config = {
    */
   dynamoTimeoutMs: () => positive('DYNAMODB_TIMEOUT_MS', optional('DYNAMODB_ENDPOINT') ? 2000 : 1000),
   dynamoMaxAttempts: () => positive('DYNAMODB_MAX_ATTEMPTS', 2),
+  /**
+   * The authorizer's reads have bounds of their own, since every request whose answer is not
+   * cached waits for them. On AWS: 250 ms per attempt (a GetItem answers in a few ms, and a new
+   * TLS connection takes about 100 ms), and 600 ms for all the reads of one decision (two such
+   * attempts and the SDK's retry delay of at most 100 ms; a decision's one to three round trips
+   * take a few ms each). Locally, DynamoDB Local on a loaded machine is as slow as a stalled one
+   * for seconds at a time, so both follow DYNAMODB_TIMEOUT_MS: one attempt, no retry.
+   */
+  authorizerReadTimeoutMs: () =>
+    positive('AUTHORIZER_READ_TIMEOUT_MS', optional('DYNAMODB_ENDPOINT') ? config.dynamoTimeoutMs() : 250),
+  authorizerReadBudgetMs: () =>
+    positive(
+      'AUTHORIZER_READ_BUDGET_MS',
+      optional('DYNAMODB_ENDPOINT') ? config.authorizerReadTimeoutMs() : 600,
+    ),
+  /**
+   * After a decision found the database not answering, how long the authorizer's next decisions
+   * fail at once (a 503 in microseconds) instead of each waiting out its budget; then one is let
+   * through to try. Per process (on AWS, per Lambda instance). 0 turns the breaker off.
+   */
+  authorizerBreakerMs: () => integer('AUTHORIZER_BREAKER_MS', 1000),
   /** The same bounds for EventBridge and API Gateway calls (publishing, authorizer cache flushes). */
   awsCallTimeoutMs: () => positive('AWS_CALL_TIMEOUT_MS', 2000),
   awsCallMaxAttempts: () => positive('AWS_CALL_MAX_ATTEMPTS', 3),
@@ -67,6 +88,34 @@ export const config = {
   authorizerCacheTtlSeconds: () => integer('AUTHORIZER_CACHE_TTL', 300),
   /** Minimum milliseconds between two `lastUsed` writes of one token. */
   lastUsedIntervalMs: () => integer('LAST_USED_INTERVAL_MS', 60_000),
+  /**
+   * Origins allowed to call the API from a browser (the console's, on AWS): the handlers answer
+   * them with `Access-Control-Allow-Origin`; API Gateway answers their preflights. Comma-separated;
+   * unset (locally, where the console is on the API's own origin): no CORS headers.
+   */
+  corsAllowOrigins: (): readonly string[] =>
+    (optional('CORS_ALLOW_ORIGINS') ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
   /** The public base URL, for `_links` (defaults to relative links). */
   baseUrl: () => optional('PUBLIC_BASE_URL') ?? '',
+  /**
+   * Console sign-in (`POST /sessions`): the OpenID Connect issuer whose ID tokens are exchanged for
+   * session tokens, and the console's client id there (the ID token's audience). On AWS the stack
+   * sets them (its Cognito user pool, or `-c oidcIssuer=… -c oidcClientId=…`); `npm start` sets
+   * them to its embedded development provider.
+   */
+  oidcIssuer: () => required('OIDC_ISSUER'),
+  oidcClientId: () => required('OIDC_CLIENT_ID'),
+  /** Where the issuer's signing keys are; unset: found through the issuer's discovery document. */
+  oidcJwksUri: () => optional('OIDC_JWKS_URI'),
+  /** The account whose members sign in to the console (ID tokens are mapped to its members by e-mail). */
+  consoleAccountId: () => required('CONSOLE_ACCOUNT_ID'),
+  /**
+   * The Cognito user pool the stack made for sign-in, if it made one: the members stream handler
+   * keeps one user per member of the console account in it. Unset (an external issuer, or
+   * locally): no directory is kept.
+   */
+  userPoolId: () => optional('USER_POOL_ID'),
 };

@@ -10,6 +10,7 @@ export const keys = {
   token: (accountId: string, tokenId: string) => ({ pk: `ACCT#${accountId}`, sk: `TOKEN#${tokenId}` }),
   memberTokens: (accountId: string, memberId: string) => `ACCT#${accountId}#MEMBER#${memberId}`,
   hash: (hash: string) => ({ pk: `HASH#${hash}`, sk: 'HASH' }),
+  usedIdToken: (hash: string) => ({ pk: `IDTOKEN#${hash}`, sk: 'IDTOKEN' }),
   role: (accountId: string, key: string) => ({ pk: `ACCT#${accountId}`, sk: `ROLE#${key}` }),
   project: (accountId: string, key: string) => ({ pk: `ACCT#${accountId}`, sk: `PROJ#${key}` }),
   flag: (accountId: string, projectKey: string, flagKey: string) => ({

@@ -54,6 +54,15 @@ export const memberRepo = {
     return Item === undefined ? undefined : withoutKeys<MemberRecord>(Item);
   },
 
+  /** The member with this e-mail (emails are unique per account, any case), strongly consistent. */
+  async findByEmail(accountId: string, email: string): Promise<MemberRecord | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: keys.email(accountId, email), ConsistentRead: true }),
+    );
+    const memberId = Item?.memberId;
+    return typeof memberId === 'string' ? this.get(accountId, memberId, true) : undefined;
+  },
+
   async list(accountId: string): Promise<MemberRecord[]> {
     const items = await queryAll<Record<string, unknown>>({
       TableName: table(),
@@ -137,15 +146,22 @@ export const memberRepo = {
     ]);
   },
 
-  /** The write that records a member's last activity, to go with their token's `lastUsed`. */
-  lastSeenItem(accountId: string, memberId: string, now: number, tokenId: string): TransactItem {
+  /**
+   * The write that records a member's last activity, to go with their token's `lastUsed`. A call
+   * with a console session names no token (`tokenId` undefined): a session is not a token anyone
+   * can look up.
+   */
+  lastSeenItem(accountId: string, memberId: string, now: number, tokenId: string | undefined): TransactItem {
     return {
       Update: {
         TableName: table(),
         Key: keys.member(accountId, memberId),
-        UpdateExpression: 'SET lastSeen = :now, lastSeenTokenId = :token',
+        UpdateExpression:
+          tokenId === undefined
+            ? 'SET lastSeen = :now REMOVE lastSeenTokenId'
+            : 'SET lastSeen = :now, lastSeenTokenId = :token',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': now, ':token': tokenId },
+        ExpressionAttributeValues: { ':now': now, ...(tokenId === undefined ? {} : { ':token': tokenId }) },
       },
     };
   },

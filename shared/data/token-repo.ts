@@ -30,6 +30,11 @@ export interface TokenRecord {
   /** SHA-256 of the secret replaced by the last reset, valid until previousHashExpiresAt. */
   readonly previousHash?: string;
   readonly previousHashExpiresAt?: number;
+  /**
+   * A console session (`POST /sessions`), not an access token: never listed, never found by id,
+   * ended by signing out; the authorizer judges it like any token.
+   */
+  readonly session?: true;
   readonly version: number;
 }
 
@@ -134,7 +139,10 @@ export const tokenRepo = {
 
   async anyWithCustomRole(accountId: string, roleKey: string): Promise<boolean> {
     const tokens = await this.listByAccount(accountId);
-    return tokens.some((t) => t.scope.kind === 'customRoles' && t.scope.roleKeys.includes(roleKey));
+    // A session holds what its member held at sign-in; a role deleted since grants it nothing.
+    return tokens.some(
+      (t) => !t.session && t.scope.kind === 'customRoles' && t.scope.roleKeys.includes(roleKey),
+    );
   },
 
   /** A new token and its hash item, in one transaction (with `alongside`, e.g. an invitation used up). */
@@ -145,6 +153,28 @@ export const tokenRepo = {
         Put: { TableName: table(), Item: tokenItem(token), ConditionExpression: 'attribute_not_exists(pk)' },
       },
       ...hashPuts(token, true),
+    ]);
+  },
+
+  /**
+   * A console session, with the ID token it was exchanged for marked used until that ID token
+   * expires, all in one transaction: one ID token makes at most one session (a second exchange
+   * fails the condition). `alongside`: e.g. the pending invitation that signing in accepts.
+   */
+  async createSession(
+    session: TokenRecord,
+    idToken: { readonly hash: string; readonly expiresAt: number },
+    alongside: TransactItem[] = [],
+  ): Promise<void> {
+    await this.create(session, [
+      ...alongside,
+      {
+        Put: {
+          TableName: table(),
+          Item: { ...keys.usedIdToken(idToken.hash), type: 'used-id-token', ttl: ttlOf(idToken.expiresAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
     ]);
   },
 

@@ -11,7 +11,8 @@ import { boundedRequestHandler } from '../data/request-handler.js';
 let events: EventBridgeClient | undefined;
 let gateway: APIGatewayClient | undefined;
 
-const bounded = () => ({
+/** Every AWS client but DynamoDB's is bounded so (the Cognito client of user-directory.ts too). */
+export const bounded = () => ({
   region: config.region(),
   requestHandler: boundedRequestHandler(config.awsCallTimeoutMs()),
   maxAttempts: config.awsCallMaxAttempts(),

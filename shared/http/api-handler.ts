@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { config } from '../config/config.js';
 import { ConditionFailedError } from '../data/errors.js';
 import { DomainError, type DomainErrorKind } from '../services/errors.js';
 import { type Principal, principalFromContext } from '../services/principal.js';
@@ -123,6 +124,24 @@ const requestLogger = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayPr
   },
 });
 
+/**
+ * A browser on an allowed origin (the console's on AWS) may read the answer, error or not: the
+ * preflight is API Gateway's, the answer's header is added here, after the error mapper.
+ */
+const corsHeaders = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  const allow = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
+    const origin = headerValue(request.event, 'origin');
+    if (origin === undefined || request.response === null || request.response === undefined) return;
+    if (!config.corsAllowOrigins().includes(origin)) return;
+    request.response.headers = {
+      ...request.response.headers,
+      'access-control-allow-origin': origin,
+      vary: 'Origin',
+    };
+  };
+  return { after: async (request) => allow(request), onError: async (request) => allow(request) };
+};
+
 /** `METHOD /resource/{path}` of every route whose 2xx answer is a committed change of rights. */
 const CHANGES_RIGHTS = new Set(ROUTES.filter((r) => r.changesRights).map((r) => `${r.method} ${r.path}`));
 
@@ -162,6 +181,7 @@ function chain(
   flush?: () => Promise<void>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(corsHeaders())
     .use(flush === undefined ? [requestLogger()] : [requestLogger(), flushOnChangeOfRights(flush)])
     .use(errorMapper())
     .handler(async (event) => {

@@ -29,10 +29,12 @@ import {
   projectsSchema,
   roleSchema,
   rolesSchema,
+  sessionSchema,
   tokenSchema,
   tokensSchema,
 } from '../schemas/representations.js';
 import { createRoleSchema } from '../schemas/role.js';
+import { signInSchema } from '../schemas/session.js';
 import {
   API_VERSIONS,
   cloneTokenSchema,
@@ -70,6 +72,8 @@ interface Operation {
   readonly static?: true;
   /** A public route that still refuses a credential in its body with a 401. */
   readonly refusesCredential?: true;
+  /** The document's tag, where it is not the one of the route's function. */
+  readonly tag?: string;
 }
 
 const described = <T extends z.ZodType>(schema: T, description: string) => schema.meta({ description });
@@ -325,6 +329,24 @@ const OPERATIONS: { readonly [K in RouteKey]: Operation } = {
     body: checkSchema,
     answer: { status: 200, description: 'The decision', schema: checkAnswerSchema },
   },
+  'POST /api/v2/sessions': {
+    operationId: 'postSession',
+    summary: 'Sign in to the console',
+    description:
+      "No credentials: a verified OpenID Connect ID token is the credential. It must be signed by the deployment's issuer, for the console's client id, unexpired, carry the `nonce` sent in the body and a verified `email` naming a member of the console's account; each ID token is exchanged once. The answer holds the session token (once): member-scoped (the member's role, or custom roles, as they are at sign-in; within the member's permissions on every request), at most 8 hours and never past the ID token's expiry, never listed among tokens. Any refusal is the one 401.",
+    body: signInSchema,
+    answer: { status: 201, description: 'The session, its token once', schema: sessionSchema },
+    refusesCredential: true,
+    tag: 'Sign-in',
+  },
+  'DELETE /api/v2/sessions/current': {
+    operationId: 'deleteCurrentSession',
+    summary: 'Sign out of the console',
+    description:
+      'Called with the session token itself: the session ends, and the token is 401 from then on. With an access token it is a 400 that says so (an access token is deleted with `DELETE /tokens/{id}`).',
+    answer: { status: 204, description: 'Signed out' },
+    tag: 'Sign-in',
+  },
   'GET /api/v2/openapi.json': {
     operationId: 'getOpenapiSpec',
     summary: 'Get this OpenAPI document',
@@ -341,6 +363,7 @@ const TAGS: Readonly<Record<FunctionName, string>> = {
   roles: 'Custom roles',
   resources: 'Projects and flags',
   identity: 'Caller identity',
+  sessions: 'Sign-in',
   openapi: 'Other',
 };
 
@@ -468,7 +491,7 @@ function routeConfig(route: Route): RouteConfig {
     operationId: operation.operationId,
     summary: operation.summary,
     description: notes.filter((n) => n !== undefined).join('\n\n'),
-    tags: [TAGS[route.function]],
+    tags: [operation.tag ?? TAGS[route.function]],
     ...(route.public ? { security: [] } : {}),
     parameters: [ref('parameters', 'LdApiVersion')],
     request: {

@@ -10,6 +10,7 @@ export type FunctionName =
   | 'roles'
   | 'resources'
   | 'identity'
+  | 'sessions'
   | 'openapi';
 
 export interface Route {
@@ -83,6 +84,9 @@ const TABLE = [
   r('DELETE', '/flags/{projectKey}/{flagKey}', 'resources', 'deleteFlag'),
   r('GET', '/caller-identity', 'identity', 'none (any valid token)'),
   r('POST', '/caller-identity/check', 'identity', 'none (any valid token)'),
+  r('POST', '/sessions', 'sessions', 'none (a verified OpenID Connect ID token is the credential)', true),
+  // Sign-out deletes the calling session's token: the tokens function has what that takes.
+  changesRights(r('DELETE', '/sessions/current', 'tokens', 'none (the calling session ends itself)')),
   r('GET', '/openapi.json', 'openapi', 'none (public: the contract itself)', true),
 ] as const satisfies readonly Route[];
 

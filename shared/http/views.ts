@@ -19,6 +19,7 @@ import type {
   projectSchema,
   roleSchema,
   selfLinksSchema,
+  sessionSchema,
   tokenSchema,
 } from '../schemas/representations.js';
 import type { Principal } from '../services/principal.js';
@@ -42,6 +43,7 @@ export type RoleView = z.infer<typeof roleSchema>;
 export type ProjectView = z.infer<typeof projectSchema>;
 export type FlagView = z.infer<typeof flagSchema>;
 export type CallerIdentityView = z.infer<typeof callerIdentitySchema>;
+export type SessionView = z.infer<typeof sessionSchema>;
 
 export const link = (path: string): Link => ({ href: `${API_BASE}${path}`, type: 'application/json' });
 export const selfLink = (path: string): SelfLinks => ({ self: link(path) });
@@ -172,12 +174,18 @@ export function flagView(flag: FlagRecord): FlagView {
   };
 }
 
+/** A new console session: its value (this once), its end, and its member. */
+export function sessionView({ token, member, secret }: TokenWithMember & { secret: string }): SessionView {
+  if (member === undefined) throw new Error('a session always has its member');
+  return { token: secret, expiresAt: token.expiresAt!, member: memberView(member) };
+}
+
 /** LaunchDarkly's CallerIdentityRep, with what the token's member is now beside the token's scope. */
 export function callerIdentityView(principal: Principal): CallerIdentityView {
   return {
     accountId: principal.accountId,
     authKind: 'token',
-    tokenKind: principal.serviceToken ? 'service' : 'personal',
+    tokenKind: principal.serviceToken ? 'service' : principal.session ? 'session' : 'personal',
     tokenId: principal.tokenId,
     tokenName: principal.tokenName,
     memberId: principal.memberId,

@@ -160,7 +160,9 @@ export const callerIdentitySchema = z
   .strictObject({
     accountId: z.string(),
     authKind: z.literal('token'),
-    tokenKind: z.enum(['personal', 'service']),
+    tokenKind: z
+      .enum(['personal', 'service', 'session'])
+      .describe('`session`: a console session (`POST /sessions`) rather than an access token'),
     tokenId: z.string(),
     tokenName: z.string(),
     memberId: z.string(),
@@ -205,6 +207,21 @@ export const invitedMembersSchema = z
 export const acceptedInvitationSchema = z
   .strictObject({ member: memberSchema, token: tokenSchema })
   .meta({ id: 'AcceptedInvitation' });
+
+/** `POST /sessions`: the session token's value (once), when it ends, and whose it is. */
+export const sessionSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .describe(
+        'The session token, this once: send it as `Authorization` like an access token; it is stored only as a hash',
+      ),
+    expiresAt: epochMs(
+      'When the session ends: 8 hours after sign-in at most, and never after the ID token expires',
+    ),
+    member: memberSchema,
+  })
+  .meta({ id: 'Session' });
 
 /** `PATCH /members` (LaunchDarkly's BulkEditMembersRep): who was updated, and `{memberId: message}` per failure. */
 export const bulkMembersAnswerSchema = z

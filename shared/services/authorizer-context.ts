@@ -24,5 +24,6 @@ export function toAuthorizerContext(data: PrincipalData): AuthorizerContext {
     scope: JSON.stringify(data.scope),
     roles: JSON.stringify([...data.roles.values()]),
     ...(data.validUntil !== undefined ? { validUntil: String(data.validUntil) } : {}),
+    ...(data.session === true ? { session: 'true' } : {}),
   };
 }

@@ -37,12 +37,15 @@ export interface Invited {
 const memberResource = (member: MemberRecord) => resources.member(member.memberId, member.role === 'owner');
 
 /**
- * The scope of an invited member's first token: their own role, or their custom roles. A
- * `no_access` member has no role a token can take, so their first token is an inline policy that
- * allows nothing (it stays that way if they are promoted later; they then create a new token).
+ * The scope of an invited member's first token, and of a console session: what the member is now,
+ * their own role or their custom roles. A `no_access` member has no role a token can take, so it is
+ * an inline policy that allows nothing (it stays that way if they are promoted later; they then
+ * create a new token, or sign in again). The owner's is `admin`, as the owner's first token is:
+ * with the owner's own permissions, that is everything an owner's token can do.
  */
-function firstTokenScope(member: MemberRecord): TokenScope {
+export function firstTokenScope(member: Pick<MemberRecord, 'role' | 'customRoles'>): TokenScope {
   if (member.customRoles.length > 0) return { kind: 'customRoles', roleKeys: member.customRoles };
+  if (member.role === 'owner') return { kind: 'role', role: 'admin' };
   if ((TOKEN_ROLES as readonly string[]).includes(member.role))
     return { kind: 'role', role: member.role as TokenRole };
   return { kind: 'inline', policy: [{ effect: 'deny', actions: ['*'], resources: ['acct'] }] };

@@ -34,6 +34,8 @@ export interface Principal {
    * a cached authorizer answer must not outlive it.
    */
   readonly validUntil?: number;
+  /** The credential is a console session (`POST /sessions`), not an access token. */
+  readonly session?: true;
   readonly permissions: EffectivePermissions;
 }
 
@@ -75,6 +77,7 @@ const contextSchema = z.object({
   scope: z.string(),
   roles: z.string(),
   validUntil: z.string().regex(/^\d+$/).optional(),
+  session: z.literal('true').optional(),
 });
 
 const memberSchema = z
@@ -107,6 +110,7 @@ export function principalFromContext(context: unknown): Principal | null {
       scope: scopeSchema.parse(JSON.parse(c.scope)),
       roles: new Map(roles.map((r) => [r.key, r])),
       ...(c.validUntil !== undefined ? { validUntil: Number(c.validUntil) } : {}),
+      ...(c.session === 'true' ? { session: true as const } : {}),
     });
   } catch {
     return null;

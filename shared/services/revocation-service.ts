@@ -7,6 +7,7 @@ import type { RoleRecord } from '../data/role-repo.js';
 import { type HashRecord, type TokenRecord, tokenRepo } from '../data/token-repo.js';
 import { type AccessEvent, accessEvent, type RevocationReason } from '../events/events.js';
 import { publish } from '../events/publisher.js';
+import { userDirectory } from '../events/user-directory.js';
 
 /** What handling one stream record did: the events it published, and whether rights changed. */
 export interface RecordOutcome {
@@ -70,6 +71,8 @@ export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutc
     return done([accessEvent('Token Revoked', { ...base, reason: 'reset' }, [id, item.tokenId])], true);
   }
   if (item.type !== 'token') return ignored;
+  // A console session is not an access token: no token events, but its end changes rights.
+  if (item.session === true) return { events: 0, flush: record.eventName === 'REMOVE' };
 
   switch (record.eventName) {
     case 'INSERT':
@@ -103,9 +106,10 @@ export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutc
 }
 
 /**
- * Members table: a removed member's personal tokens are revoked (conditional writes: a second
- * delivery changes nothing; service tokens they created are not theirs and stay); a change of
- * role or custom roles is announced. Both change rights.
+ * Members table: a removed member's personal tokens and console sessions are revoked (conditional
+ * writes: a second delivery changes nothing; service tokens they created are not theirs and stay);
+ * a change of role or custom roles is announced. Both change rights. With a Cognito user pool for
+ * sign-in, a new member gets a user there and a removed one loses theirs (user-directory.ts).
  */
 export async function onMembersRecord(record: DynamoDBRecord): Promise<RecordOutcome> {
   const id = record.eventID ?? '';
@@ -113,10 +117,15 @@ export async function onMembersRecord(record: DynamoDBRecord): Promise<RecordOut
   const item = after ?? before;
   if (item === undefined || item.type !== 'member') return ignored;
   const base = { accountId: item.accountId, memberId: item.memberId, occurredAt: changedAt(record) };
+  if (record.eventName === 'INSERT') {
+    await userDirectory.memberAdded(item.accountId, item.email);
+    return ignored;
+  }
   if (record.eventName === 'REMOVE') {
     for (const token of await tokenRepo.listByMember(item.accountId, item.memberId)) {
       await tokenRepo.revoke(token, 'member_removed');
     }
+    await userDirectory.memberRemoved(item.accountId, item.email);
     return done([accessEvent('Member Removed', base, [id, item.memberId])], true);
   }
   if (record.eventName === 'MODIFY' && before && after) {

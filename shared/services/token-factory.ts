@@ -12,6 +12,7 @@ export type NewTokenFields = Pick<
   | 'scope'
   | 'expiresAt'
   | 'defaultApiVersion'
+  | 'session'
 >;
 
 export interface IssuedSecret {
@@ -21,14 +22,15 @@ export interface IssuedSecret {
 }
 
 /**
- * The one place a token and its secret are made (create, clone, accept, bootstrap): a fresh id and
+ * The one place a token and its secret are made (create, clone, accept, bootstrap, sign-in): a fresh id and
  * secret, only the secret's hash and last four characters kept. Callers store the record.
  */
 export function newToken(fields: NewTokenFields, now = Date.now()): IssuedSecret {
   const secret = accessTokenFormat.generate();
-  const { description, expiresAt, defaultApiVersion, ...required } = fields;
+  const { description, expiresAt, defaultApiVersion, session, ...required } = fields;
   const token: TokenRecord = {
     ...required,
+    ...(session === true ? { session } : {}),
     ...(description !== undefined ? { description } : {}),
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     ...(defaultApiVersion !== undefined ? { defaultApiVersion } : {}),

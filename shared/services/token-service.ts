@@ -86,7 +86,8 @@ const isExpired = (token: TokenRecord, now = Date.now()) =>
 export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tokens' | 'members' | 'roles'>) {
   async function findVisible(principal: Principal, tokenId: string): Promise<TokenRecord> {
     const token = await tokens.get(principal.accountId, tokenId, true);
-    if (token === undefined || isExpired(token)) throw notFound('token');
+    // A console session is not an access token: no token route finds it by id.
+    if (token === undefined || token.session === true || isExpired(token)) throw notFound('token');
     ensureVisible(principal, 'viewAccessToken', tokenResource(token), 'token');
     return token;
   }
@@ -138,7 +139,12 @@ export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tok
             (t) =>
               showAll || t.serviceToken || (!principal.serviceToken && t.memberId === principal.memberId),
           )
-          .filter((t) => !isExpired(t) && principal.permissions.allows('viewAccessToken', tokenResource(t)))
+          .filter(
+            (t) =>
+              t.session !== true &&
+              !isExpired(t) &&
+              principal.permissions.allows('viewAccessToken', tokenResource(t)),
+          )
           .sort((a, b) => a.creationDate - b.creationDate || a.tokenId.localeCompare(b.tokenId))
           .map((token) => {
             const member = byId.get(token.memberId);
@@ -243,6 +249,21 @@ export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tok
       };
       await tokens.replaceSecret(token, after);
       return withMember(after, secret);
+    },
+
+    /**
+     * Signing out: the console session the call is made with ends (its secret is 401 from then
+     * on). Only a session ends itself so; an access token is deleted by id.
+     */
+    async endSession(principal: Principal): Promise<void> {
+      if (principal.session !== true) {
+        throw invalid(
+          'Authorization: this is an access token, not a console session; sign-out ends the session it is called with (an access token is deleted with DELETE /tokens/{id})',
+        );
+      }
+      const session = await tokens.get(principal.accountId, principal.tokenId, true);
+      if (session === undefined) return;
+      await tokens.delete(session);
     },
 
     /** A new token with the source's scope, owned by the caller (a clone is a create). */

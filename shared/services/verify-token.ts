@@ -1,4 +1,5 @@
 import { config } from '../config/config.js';
+import { withinAuthorizerBounds } from '../data/clients.js';
 import { memberRepo } from '../data/member-repo.js';
 import { roleRepo } from '../data/role-repo.js';
 import { type HashRecord, type TokenRecord, tokenRepo } from '../data/token-repo.js';
@@ -36,7 +37,8 @@ function presentedSecretIsCurrent(token: TokenRecord, hash: string, now: number)
  * Checks a presented Authorization header. Cheap checks first: format and checksum (no read for a
  * malformed token); then one strongly consistent GetItem of the secret's hash item, which carries
  * the token; then the member, strongly consistent, so a removed member's tokens fail at once; a
- * third round trip only when custom roles are involved.
+ * third round trip only when custom roles are involved. The reads have the authorizer's short
+ * deadline and breaker: while the database does not answer, this throws (fails closed) quickly.
  */
 export async function verifyToken(
   authorization: string | undefined | null,
@@ -44,7 +46,11 @@ export async function verifyToken(
 ): Promise<VerifyResult> {
   const secret = tokenFromAuthorizationHeader(authorization);
   if (secret === null) return { ok: false, code: 'MALFORMED' };
-  const hash = hashSecret(secret);
+  return withinAuthorizerBounds(() => verifyStored(hashSecret(secret), now));
+}
+
+/** The token a well-formed secret's hash names, its member and their custom roles, now. */
+async function verifyStored(hash: string, now: number): Promise<VerifyResult> {
   const token = await tokenRepo.getHash(hash);
   if (token === undefined) return { ok: false, code: 'NOT_FOUND' };
   if (token.secretExpiresAt !== undefined && token.secretExpiresAt <= now)
@@ -82,6 +88,7 @@ export async function verifyToken(
           },
     scope: token.scope,
     roles,
+    ...(token.session === true ? { session: true } : {}),
     ...validUntilOf(token, hash),
   };
   return { ok: true, principal, lastUsedWrite: recordUse(token, hash, now) };
@@ -96,7 +103,14 @@ function recordUse(token: TokenRecord, hash: string, now: number): Promise<unkno
   if (token.lastUsed !== undefined && token.lastUsed > now - interval) return undefined;
   const memberSeen = token.serviceToken
     ? []
-    : [memberRepo.lastSeenItem(token.accountId, token.memberId, now, token.tokenId)];
+    : [
+        memberRepo.lastSeenItem(
+          token.accountId,
+          token.memberId,
+          now,
+          token.session ? undefined : token.tokenId,
+        ),
+      ];
   return tokenRepo.touchLastUsed(token, hash, now, interval, memberSeen).catch(() => false);
 }
 

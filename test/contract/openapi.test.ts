@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { API_BASE, type FunctionName, ROUTES, type RouteKeyOf } from '../../shared/http/routes.js';
 import { type Api, addMember } from '../support/api.js';
+import { signInAtProvider } from '../support/oidc-flow.js';
 import { undocumented } from '../support/openapi-check.js';
 import { startTestStack } from '../support/stack.js';
 
@@ -89,6 +90,15 @@ const invite = async () =>
       body: [{ email: `${unique('m')}@example.com`, role: 'reader' }],
     })
   ).items[0]!;
+
+/** The owner signs in at the local stack's development provider: the ID token and its nonce. */
+const providerSignIn = async () =>
+  signInAtProvider({
+    issuer: stack.signIn.issuer,
+    clientId: stack.signIn.clientId,
+    redirectUri: `${stack.url.replace('127.0.0.1', 'localhost')}/callback`,
+    email: ((await send({ method: 'GET', path: '/members/me' })).body as { email: string }).email,
+  });
 
 /** Per route: the calls to make, each with the status it must get. */
 type Case = () => Promise<readonly (readonly [Call, number])[]>;
@@ -397,6 +407,27 @@ const CASES: { readonly [K in RouteKeyOf<FunctionName>]: Case } = {
     ],
     [{ method: 'POST', path: '/caller-identity/check', body: { action: 'fly', resource: 'proj/x' } }, 400],
   ],
+  'POST /api/v2/sessions': async () => {
+    const { idToken, nonce } = await providerSignIn();
+    return [
+      [{ method: 'POST', path: '/sessions', token: null, body: { idToken, nonce } }, 201],
+      [{ method: 'POST', path: '/sessions', token: null, body: { idToken, nonce } }, 401],
+      [{ method: 'POST', path: '/sessions', token: null, body: { idToken } }, 400],
+    ];
+  },
+  'DELETE /api/v2/sessions/current': async () => {
+    const { idToken, nonce } = await providerSignIn();
+    const { token } = await made<{ token: string }>({
+      path: '/sessions',
+      token: null,
+      body: { idToken, nonce },
+    });
+    return [
+      [{ method: 'DELETE', path: '/sessions/current' }, 400],
+      [{ method: 'DELETE', path: '/sessions/current', token }, 204],
+      [{ method: 'DELETE', path: '/sessions/current', token }, 401],
+    ];
+  },
   'GET /api/v2/openapi.json': async () => [
     [{ method: 'GET', path: '/openapi.json', token: null }, 200],
     [{ method: 'GET', path: '/openapi.json', token: 'atk_ignored-on-a-public-route' }, 200],

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessTokenFormat, inviteCodeFormat } from '../../shared/domain/token-format.js';
 import { API_BASE, ROUTES, type Route } from '../../shared/http/routes.js';
 import { Api, type Reply } from '../support/api.js';
@@ -9,6 +9,7 @@ import {
   buildWorld,
   type Caller,
   type CallerKind,
+  emailOf,
   INVALID_KINDS,
   INVITER_ROLE,
   type InvalidKind,
@@ -21,12 +22,14 @@ import {
   PERSONAL_KINDS,
   ROLE_MANAGER_ROLE,
   SERVICE_KINDS,
+  signIn,
   type TokenRef,
   unique,
   VALID_KINDS,
   type ValidKind,
   type World,
 } from '../support/callers.js';
+import { TestIssuer } from '../support/test-issuer.js';
 
 /**
  * The authorization rules of API.md as one matrix generated from the route table: for every route,
@@ -43,16 +46,24 @@ const api = new Api();
 let world: World;
 let shared: Record<ValidKind, Caller>;
 let invalid: Record<InvalidKind, Caller>;
+let issuer: TestIssuer;
 
 beforeAll(async () => {
   world = await buildWorld(api);
+  // Console sign-in trusts an issuer of the tests' own, for the world's account.
+  issuer = await TestIssuer.start();
+  issuer.use(world.accountId);
   const built = await inPool(
     8,
     VALID_KINDS.map((kind) => () => buildCaller(world, kind)),
   );
   shared = Object.fromEntries(built.map((c) => [c.kind, c])) as Record<ValidKind, Caller>;
-  invalid = await buildInvalidCallers(world);
+  invalid = await buildInvalidCallers(world, issuer);
 }, 60_000);
+
+afterAll(async () => {
+  await issuer.stop();
+});
 
 // Caller groups, from API.md's built-in roles and the custom roles of the fixture.
 /** `view*` on members, roles, tokens' metadata and service tokens. */
@@ -722,6 +733,88 @@ const memberCases: Record<string, Case[]> = {
   ],
 };
 
+// --- sign-in ---------------------------------------------------------------------------------------
+
+/** An ID token of the tests' issuer for `email`, and the nonce it carries (`claims` override). */
+const idTokenFor = async (email: string, claims: Record<string, unknown> = {}) => {
+  const nonce = unique('nonce');
+  return { idToken: await issuer.idToken({ email, nonce, ...claims }), nonce };
+};
+
+const sessionCases: Record<string, Case[]> = {
+  'POST /sessions': [
+    {
+      name: 'exchanges a verified ID token for a session of the member it names, whatever credential comes with it',
+      callers: [...VALID_KINDS, ...INVALID_KINDS],
+      expect: () => 201,
+      run: async (x) => {
+        const outcome = await send(x, 'POST', '/sessions', {
+          body: await idTokenFor(await emailOf(x.w, x.w.peer.memberId)),
+        });
+        return withOutcome(outcome, async () => {
+          const identity = await identityOf(x.w, outcome.reply.body?.token);
+          return identity.body?.memberId === x.w.peer.memberId && identity.body?.tokenKind === 'session'
+            ? undefined
+            : `the session is not the named member's: ${JSON.stringify(identity.body)}`;
+        });
+      },
+    },
+    {
+      name: 'refuses an ID token for another audience, with another nonce, or naming no member',
+      callers: ['noHeader', 'owner', 'serviceAdmin'],
+      expect: () => 401,
+      run: async (x) => {
+        const email = await emailOf(x.w, x.w.peer.memberId);
+        const attempts = [
+          await idTokenFor(email, { aud: 'another-client' }),
+          { ...(await idTokenFor(email)), nonce: 'another-nonce' },
+          await idTokenFor(`${unique('nobody')}@example.com`),
+        ];
+        let last: Outcome | undefined;
+        for (const body of attempts) {
+          last = await send(x, 'POST', '/sessions', { body });
+          if (last.reply.status !== 401) return last;
+        }
+        return last!;
+      },
+    },
+  ],
+  'DELETE /sessions/current': [
+    {
+      name: 'refuses an access token, saying why, and leaves it working',
+      expect: () => 400,
+      run: async (x) => {
+        const outcome = await send(x, 'DELETE', '/sessions/current');
+        return withOutcome(outcome, async () => {
+          const still = await identityOf(x.w, x.c.token!);
+          return still.status === 200 ? undefined : `the access token now gets ${still.status}`;
+        });
+      },
+    },
+    {
+      name: "ends the calling session of the caller's member, and only it",
+      callers: PERSONAL_KINDS,
+      expect: () => 204,
+      run: async (x) => {
+        const session = await signIn(x.w.api, issuer, await emailOf(x.w, x.c.memberId!));
+        const reply = await x.w.api.delete(session.token, '/sessions/current');
+        return {
+          request: "DELETE /sessions/current with a session of the caller's member",
+          reply,
+          verify: async () => {
+            const [ended, kept] = await Promise.all([
+              identityOf(x.w, session.token),
+              identityOf(x.w, x.c.token!),
+            ]);
+            if (ended.status !== 401) return `the session still gets ${ended.status}`;
+            return kept.status === 200 ? undefined : `the member's access token now gets ${kept.status}`;
+          },
+        };
+      },
+    },
+  ],
+};
+
 // --- roles, projects, flags, identity ------------------------------------------------------------
 
 const freshRole = async (w: World) => {
@@ -886,7 +979,12 @@ const resourceCases: Record<string, Case[]> = {
 };
 
 /** Route key → rows. A route of ROUTES without rows, or rows naming no route, fails the first test. */
-const MATRIX: Record<string, readonly Case[]> = { ...tokenCases, ...memberCases, ...resourceCases };
+const MATRIX: Record<string, readonly Case[]> = {
+  ...tokenCases,
+  ...memberCases,
+  ...sessionCases,
+  ...resourceCases,
+};
 
 const routeKey = (route: Route) => `${route.method} ${route.path.slice(API_BASE.length)}`;
 
@@ -897,6 +995,7 @@ const SECRET_ROUTES = new Set([
   'POST /tokens/{id}/clone',
   'POST /members',
   'POST /invitations/accept',
+  'POST /sessions',
 ]);
 const SECRET = /\b(atk|ati)_[0-9A-Za-z]{39}\b/g;
 
@@ -909,11 +1008,12 @@ function replyProblems(key: string, c: Caller, reply: Reply): string[] {
     if (typeof code !== 'string' || typeof message !== 'string' || typeof id !== 'string')
       problems.push('the error body is not {code, message, id}');
   }
-  if (
-    reply.status === 401 &&
-    reply.body?.message !== 'Invalid access token' &&
-    key !== 'POST /invitations/accept'
-  )
+  // Public routes whose body is the credential refuse it in their own words (the same for every refusal).
+  const own401: Record<string, string> = {
+    'POST /invitations/accept': 'Invalid invitation code',
+    'POST /sessions': 'Invalid ID token',
+  };
+  if (reply.status === 401 && reply.body?.message !== (own401[key] ?? 'Invalid access token'))
     problems.push('a 401 unlike the one same 401');
   if (reply.status < 300 && reply.body !== undefined) {
     const text = JSON.stringify(reply.body);

@@ -27,9 +27,15 @@ const routes: readonly Route[] = ROUTES;
 const isPublic = (method: string, path: string) =>
   routes.some((route) => route.method === method && route.path === path && route.public);
 const concrete = (path: string) => path.replace(/\{\w+\}/g, 'x1');
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const templates = [...RESOURCE_METHODS.keys()].map(
-  (path) => new RegExp(`^${path.split(/\{\w+\}/).map(escape).join('[^/]+')}$`),
+  (path) =>
+    new RegExp(
+      `^${path
+        .split(/\{\w+\}/)
+        .map(escapeRegExp)
+        .join('[^/]+')}$`,
+    ),
 );
 
 const cases = [...RESOURCE_METHODS].flatMap(([path, methods]) =>

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,6 +72,17 @@ describe('the deployed bundles', () => {
     for (const [entry, file] of Object.entries(bundles)) {
       const module = (await import(pathToFileURL(file).href)) as { handler?: unknown };
       expect(typeof module.handler, entry).toBe('function');
+    }
+  });
+
+  it('no bundle carries the local stack or its development OpenID provider (sign-in on AWS is Cognito or an external issuer)', () => {
+    for (const [entry, file] of Object.entries(bundles)) {
+      const { sources } = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+      expect(sources.length, entry).toBeGreaterThan(0);
+      expect(
+        sources.filter((source) => /node_modules\/(oidc-provider|koa)\/|infra\/local\//.test(source)),
+        entry,
+      ).toEqual([]);
     }
   });
 

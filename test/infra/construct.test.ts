@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,41 @@ describe('the AccessTokens construct', () => {
       (m) => m.Properties.HttpMethod === 'OPTIONS',
     );
     expect(options.length).toBeGreaterThan(0);
+  });
+
+  it('signs the console in at a user pool of its own, or at the issuer it is given (then no pool)', () => {
+    const app = templateApp();
+    const own = new Stack(app, 'OwnPool');
+    new AccessTokens(own, 'Tokens', {
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      signIn: { callbackUrls: ['https://console.example.com/callback'], domainPrefix: 'acme-tokens' },
+    });
+    const external = new Stack(app, 'ExternalIssuer');
+    new AccessTokens(external, 'Tokens', {
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      signIn: { accountId: 'acme', issuer: { issuer: 'https://login.example.com', clientId: 'console' } },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    const withPool = Template.fromStack(own);
+    withPool.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' });
+    withPool.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-tokens' });
+    withPool.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: ['https://console.example.com/callback'],
+    });
+    const withIssuer = Template.fromStack(external);
+    withIssuer.resourceCountIs('AWS::Cognito::UserPool', 0);
+    withIssuer.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          OIDC_ISSUER: 'https://login.example.com',
+          OIDC_CLIENT_ID: 'console',
+          CONSOLE_ACCOUNT_ID: 'acme',
+        }),
+      },
+    });
   });
 
   it('creates its own alarm topic when given none, with the logical id it always had', () => {

@@ -140,10 +140,44 @@ describe('the stateless stack', () => {
     );
   });
 
-  it('has no CORS unless origins are configured', () => {
-    expect(
-      resourcesOf('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS'),
-    ).toHaveLength(0);
+  it("allows CORS from the console's origin alone: preflights, the gateway's own answers and the handlers", () => {
+    const consoleOrigin = {
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ConsoleDistribution/), 'DomainName'] }],
+      ],
+    };
+    const preflights = resourcesOf('AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.HttpMethod === 'OPTIONS',
+    );
+    expect(preflights.length).toBeGreaterThan(0);
+    for (const [, preflight] of preflights) {
+      const headers = preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters;
+      expect(JSON.stringify(headers['method.response.header.Access-Control-Allow-Origin'])).toMatch(
+        /^\{"Fn::Join":\["",\["'https:\/\/",\{"Fn::GetAtt":\["ConsoleDistribution\w+","DomainName"\]\},"'"\]\]\}$/,
+      );
+    }
+    for (const [, response] of resourcesOf('AWS::ApiGateway::GatewayResponse')) {
+      expect(JSON.stringify(response.Properties.ResponseParameters)).toContain('ConsoleDistribution');
+    }
+    const crud = Object.keys(API_FUNCTIONS).filter((name) => name !== 'authorizer');
+    for (const name of crud) {
+      const logicalId = `Service${name[0]!.toUpperCase()}${name.slice(1)}Function`;
+      const [, fn] = resourcesOf('AWS::Lambda::Function').find(([id]) => id.startsWith(logicalId))!;
+      expect(fn.Properties.Environment.Variables.CORS_ALLOW_ORIGINS).toEqual(consoleOrigin);
+    }
+  });
+
+  it('serves the console from a private bucket through CloudFront, deployed with a config.json naming this API', () => {
+    expect(resourcesOf('AWS::CloudFront::Distribution')).toHaveLength(1);
+    expect(resourcesOf('AWS::S3::Bucket')).toHaveLength(1);
+    const [, config] = resourcesOf('Custom::CDKBucketDeployment').find(
+      ([, d]) => d.Properties.DistributionPaths?.[0] === '/config.json',
+    )!;
+    expect(JSON.stringify(config.Properties.SourceMarkers)).toMatch(/ServiceApi\w*/);
+    expect(Object.keys(statelessJson.Outputs)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ConsoleConsoleUrl/)]),
+    );
   });
 
   it('caches the REQUEST authorizer on the Authorization header for 300 s', () => {
@@ -265,7 +299,10 @@ describe('the stateless stack', () => {
   });
 
   it('runs every function on Node.js 22, arm64, traced', () => {
-    const functions = resourcesOf('AWS::Lambda::Function');
+    // CDK's own handler that deploys the console into its bucket (its runtime is CDK's) aside.
+    const functions = resourcesOf('AWS::Lambda::Function').filter(
+      ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
+    );
     // The API's functions, a handler per stream, the grace sweeper.
     expect(functions).toHaveLength(Object.keys(API_FUNCTIONS).length + STREAMS.length + 1);
     for (const [, fn] of functions) {
@@ -298,6 +335,10 @@ describe('the stateless stack', () => {
     ],
     ['Resources', { resources: d('GetItem', 'Query', 'PutItem', 'DeleteItem', 'ConditionCheckItem') }],
     ['Identity', {}],
+    [
+      'Sessions',
+      { members: d('GetItem', 'PutItem', 'DeleteItem'), roles: d('BatchGetItem'), tokens: d('PutItem') },
+    ],
     ['Openapi', {}],
     [
       'MembersStream',
@@ -319,7 +360,7 @@ describe('the stateless stack', () => {
     },
   );
 
-  it.each(['Authorizer', 'Invitations', 'Resources', 'Identity', 'Openapi', 'GraceSweeper'])(
+  it.each(['Authorizer', 'Invitations', 'Resources', 'Identity', 'Sessions', 'Openapi', 'GraceSweeper'])(
     'the %s function has no other AWS permissions',
     (name) => {
       expect(otherActions(name)).toEqual([]);
@@ -380,10 +421,11 @@ describe('the stateless stack', () => {
   });
 
   it.each(['MembersStream', 'TokensStream', 'RolesStream'])(
-    'the %s function may publish to this bus, flush this stage, and use its DLQ',
+    'the %s function may publish to this bus, flush this stage, and use its DLQ (members: keep the user pool)',
     (name) => {
       expect(otherActions(name)).toEqual([
         'apigateway:DELETE',
+        ...(name === 'MembersStream' ? ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser'] : []),
         'events:PutEvents',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
@@ -568,6 +610,128 @@ describe('logical ids', () => {
     expect(Object.keys(statelessJson.Outputs)).toEqual(
       expect.arrayContaining(['ServiceApiUrlB2853E42', 'ServiceAlarmTopicArn1859BB4E']),
     );
+  });
+});
+
+/** The environment variables of one function of the stateless stack. */
+function environmentOf(template: Template, functionName: string): Record<string, unknown> {
+  const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith(`Service${functionName}Function`),
+  )!;
+  return fn.Properties.Environment.Variables;
+}
+
+describe('console sign-in', () => {
+  it('the stateful stack makes a user pool nobody signs up to by themselves, with MFA, a strong password policy and threat protection', () => {
+    stateful.resourceCountIs('AWS::Cognito::UserPool', 1);
+    const [pool] = Object.values(stateful.findResources('AWS::Cognito::UserPool'));
+    expect(pool).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        MfaConfiguration: 'ON',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        UserPoolTier: 'PLUS',
+        UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+        DeletionProtection: 'ACTIVE',
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          },
+        },
+      },
+    });
+  });
+
+  it('the console is a public client: authorization code (with PKCE) only, no secret, ID tokens valid 8 h', () => {
+    stateful.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: ['http://localhost:3000/', 'http://localhost:3000/callback'],
+      SupportedIdentityProviders: ['COGNITO'],
+      IdTokenValidity: 480,
+      RefreshTokenValidity: 480,
+      TokenValidityUnits: Match.objectLike({ IdToken: 'minutes', RefreshToken: 'minutes' }),
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['access-tokens-prod-', { Ref: 'AWS::AccountId' }]] },
+    });
+  });
+
+  it('the sessions function trusts the pool (issuer, client id, keys) for the console account', () => {
+    const variables = environmentOf(stateless, 'Sessions');
+    // The ID tokens' `iss`, with its scheme: https://cognito-idp.<region>.<suffix>/<pool id>.
+    const issuerParts = [
+      'https://cognito-idp.',
+      { Ref: 'AWS::Region' },
+      '.',
+      { Ref: 'AWS::URLSuffix' },
+      '/',
+      { 'Fn::ImportValue': expect.stringMatching(/RefSignInUserPool[A-Z0-9]+$/) },
+    ];
+    expect(variables).toMatchObject({
+      CONSOLE_ACCOUNT_ID: 'main',
+      OIDC_ISSUER: { 'Fn::Join': ['', issuerParts] },
+      OIDC_CLIENT_ID: { 'Fn::ImportValue': expect.stringMatching(/RefSignInUserPoolConsole/) },
+      OIDC_JWKS_URI: { 'Fn::Join': ['', [...issuerParts, '/.well-known/jwks.json']] },
+    });
+    expect(variables.USER_POOL_ID).toBeUndefined();
+  });
+
+  it('the members stream keeps the pool: it knows which, for which account, and may create and delete users there', () => {
+    const variables = environmentOf(stateless, 'MembersStream');
+    expect(JSON.stringify(variables.USER_POOL_ID)).toMatch(/SignInUserPool/);
+    expect(variables.CONSOLE_ACCOUNT_ID).toBe('main');
+    for (const other of ['TokensStream', 'RolesStream', 'Tokens', 'Members'])
+      expect(environmentOf(stateless, other).USER_POOL_ID).toBeUndefined();
+  });
+
+  it('with an external issuer: no user pool, and the sessions function trusts that issuer', () => {
+    const {
+      app,
+      stateful: data,
+      stateless: service,
+    } = buildApp(
+      templateApp({
+        stage: 'dev',
+        oidcIssuer: 'https://login.example.com/',
+        oidcClientId: 'console-client',
+        consoleAccountId: 'acme',
+      }),
+    );
+    app.synth();
+    const external = Template.fromStack(service);
+    Template.fromStack(data).resourceCountIs('AWS::Cognito::UserPool', 0);
+    external.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(environmentOf(external, 'Sessions')).toMatchObject({
+      OIDC_ISSUER: 'https://login.example.com/',
+      OIDC_CLIENT_ID: 'console-client',
+      CONSOLE_ACCOUNT_ID: 'acme',
+    });
+    expect(environmentOf(external, 'Sessions').OIDC_JWKS_URI).toBeUndefined();
+    expect(environmentOf(external, 'MembersStream').USER_POOL_ID).toBeUndefined();
+  });
+
+  it('refuses half an external issuer, an issuer that is not https, and a malformed domain prefix', () => {
+    expect(() => stageConfig((k) => ({ oidcIssuer: 'https://login.example.com' })[k])).toThrow(/go together/);
+    expect(() => stageConfig((k) => ({ oidcIssuer: 'http://x', oidcClientId: 'c' })[k])).toThrow(/https/);
+    expect(() => stageConfig((k) => ({ signInDomainPrefix: 'Not_OK' })[k])).toThrow(/signInDomainPrefix/);
+    expect(
+      stageConfig((k) => ({ consoleUrls: 'https://c.example.com/, https://c.example.com/cb' })[k]).signIn,
+    ).toMatchObject({
+      callbackUrls: ['https://c.example.com/', 'https://c.example.com/cb'],
+      accountId: 'main',
+    });
   });
 });
 

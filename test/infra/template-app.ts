@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
+
+export const CONSOLE_STAND_IN = fileURLToPath(new URL('./console-build/', import.meta.url));
 
 /**
  * An app for template tests: no bundling (test/infra/bundles.test.ts bundles every function the
@@ -9,6 +12,8 @@ import { App } from 'aws-cdk-lib';
 export function templateApp(context: Record<string, unknown> = {}): App {
   return new App({
     builtinCloudFormationValidation: false,
-    context: { ...context, 'aws:cdk:bundling-stacks': [] },
+    // The console's bucket gets a stand-in build (test/infra/console-build/), so that no test waits
+    // for Vite and none fails on a checkout where `npm run build:console` has not run.
+    context: { consoleBuildDir: CONSOLE_STAND_IN, ...context, 'aws:cdk:bundling-stacks': [] },
   });
 }

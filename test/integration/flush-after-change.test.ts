@@ -60,6 +60,7 @@ describe('the route table', () => {
       'DELETE /api/v2/members/{id}',
       'PATCH /api/v2/roles/{key}',
       'DELETE /api/v2/roles/{key}',
+      'DELETE /api/v2/sessions/current',
     ]);
   });
 });

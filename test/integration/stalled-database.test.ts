@@ -8,11 +8,15 @@ import { Api } from '../support/api.js';
 
 // DynamoDB stalled: a server that accepts connections and never answers (as a paused process
 // does). Every call gives up after its timeout and bounded attempts, and callers get a fast 503
-// instead of a hang; nothing is let through.
+// instead of a hang; nothing is let through. The authorizer's reads have tighter bounds of their
+// own (a budget for the whole decision) and a breaker.
 const TIMEOUT_MS = 300;
 const ATTEMPTS = 2;
 /** Timeouts, the SDK's retry delay and a loaded machine's slack; far below a hang. */
 const FAST_MS = TIMEOUT_MS * ATTEMPTS + 900;
+const AUTHORIZER_TIMEOUT_MS = 100;
+const AUTHORIZER_BUDGET_MS = 150;
+const BREAKER_MS = 1000;
 
 let server: Server;
 const sockets = new Set<Socket>();
@@ -32,6 +36,9 @@ beforeAll(async () => {
     DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
     DYNAMODB_TIMEOUT_MS: String(TIMEOUT_MS),
     DYNAMODB_MAX_ATTEMPTS: String(ATTEMPTS),
+    AUTHORIZER_READ_TIMEOUT_MS: String(AUTHORIZER_TIMEOUT_MS),
+    AUTHORIZER_READ_BUDGET_MS: String(AUTHORIZER_BUDGET_MS),
+    AUTHORIZER_BREAKER_MS: String(BREAKER_MS),
   });
 });
 
@@ -67,15 +74,40 @@ describe('with DynamoDB stalled (connections accepted, never answered)', () => {
     expect(ms).toBeLessThan(FAST_MS);
   });
 
-  it('the authorizer fails closed: a fast 503 through the gateway, and the failure is not cached', async () => {
+  it('the authorizer fails closed after its own read budget: a 503, not cached, well inside timeout × attempts', async () => {
     const api = new Api(300);
     const token = accessTokenFormat.generate();
     const { ms, result: reply } = await timed(() => api.get(token, '/projects'));
     expect(reply.status).toBe(503);
     expect(reply.body).toMatchObject({ code: 'service_unavailable' });
-    expect(ms).toBeLessThan(FAST_MS);
+    expect(ms).toBeGreaterThanOrEqual(AUTHORIZER_BUDGET_MS - 5);
+    expect(ms).toBeLessThan(AUTHORIZER_BUDGET_MS + 400);
+    expect(connections).toBeGreaterThanOrEqual(1);
     expect((await api.get(token, '/projects')).status).toBe(503);
     expect(api.gateway.authorizerInvocations).toBe(2);
+  });
+
+  it("then the authorizer's breaker refuses at once, without a request to the database", async () => {
+    const api = new Api(300);
+    const { ms, result: reply } = await timed(() => api.get(accessTokenFormat.generate(), '/projects'));
+    expect(reply.status).toBe(503);
+    expect(ms).toBeLessThan(100);
+    expect(connections).toBe(0);
+  });
+
+  it('once the breaker time is up, one decision tries the database again', async () => {
+    await new Promise((resolve) => setTimeout(resolve, BREAKER_MS));
+    const api = new Api(300);
+    const { ms, result: reply } = await timed(() => api.get(accessTokenFormat.generate(), '/projects'));
+    expect(reply.status).toBe(503);
+    expect(ms).toBeGreaterThanOrEqual(AUTHORIZER_BUDGET_MS - 5);
+    expect(connections).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a malformed token is still the one 401 while the breaker is open (it needs no read)', async () => {
+    const api = new Api(300);
+    expect((await api.get(accessTokenFormat.generate(), '/projects')).status).toBe(503);
+    expect((await api.get('atk_not-a-token', '/projects')).status).toBe(401);
   });
 
   it("a handler's write is a fast 503 with the contract's body, naming no internals", async () => {

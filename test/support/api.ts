@@ -93,6 +93,7 @@ export async function newAccount(): Promise<Account> {
 
 export interface Invited {
   readonly memberId: string;
+  readonly email: string;
   readonly token: string;
   readonly tokenId: string;
 }
@@ -113,6 +114,7 @@ export async function addMember(
   if (accepted.status !== 201) throw new Error(`accept failed: ${JSON.stringify(accepted.body)}`);
   return {
     memberId: accepted.body.member._id,
+    email,
     token: accepted.body.token.token,
     tokenId: accepted.body.token._id,
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { accessTokenFormat, inviteCodeFormat } from '../../shared/domain/token-format.js';
 import { type Api, addMember, newAccount, type Reply } from './api.js';
+import type { TestIssuer } from './test-issuer.js';
 
 /**
  * The kinds of caller that the authorization rules distinguish (API.md), built through the API
@@ -51,6 +52,9 @@ export const INVALID_KINDS = [
   'resetAfterGrace',
   'resetNoGrace',
   'removedMember',
+  'signedOutSession',
+  'expiredSession',
+  'removedMemberSession',
 ] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 export type CallerKind = ValidKind | InvalidKind;
@@ -301,8 +305,34 @@ const invalid = (kind: InvalidKind, token: string | null): Caller => ({
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every kind of credential that must get the one same 401. Waits out an expiry and a grace period. */
-export async function buildInvalidCallers(w: World): Promise<Record<InvalidKind, Caller>> {
+/** A member's e-mail, as the owner sees it. */
+export async function emailOf(w: World, memberId: string): Promise<string> {
+  return must(await w.api.get(w.owner, `/members/${memberId}`), 200, `reading member ${memberId}`).email;
+}
+
+/**
+ * Signs in as the member with this e-mail (`POST /sessions` with an ID token of `issuer`, which
+ * sign-in must trust for the world's account): the session token and when it ends.
+ */
+export async function signIn(
+  api: Api,
+  issuer: TestIssuer,
+  email: string,
+  expiresInSeconds?: number,
+): Promise<{ token: string; expiresAt: number }> {
+  const nonce = randomUUID();
+  const idToken = await issuer.idToken({ email, nonce }, expiresInSeconds ? { expiresInSeconds } : {});
+  return must(await api.post(null, '/sessions', { idToken, nonce }), 201, `signing in as ${email}`);
+}
+
+/**
+ * Every kind of credential that must get the one same 401, console sessions included (made with
+ * ID tokens of `issuer`). Waits out an expiry and a grace period.
+ */
+export async function buildInvalidCallers(
+  w: World,
+  issuer: TestIssuer,
+): Promise<Record<InvalidKind, Caller>> {
   const { api } = w;
   const graceMs = 600;
   const expired = await makeToken(api, w.owner, { role: 'reader' }, { expiresAt: Date.now() + graceMs });
@@ -322,7 +352,14 @@ export async function buildInvalidCallers(w: World): Promise<Record<InvalidKind,
   must(await api.delete(w.owner, `/members/${removed.memberId}`), 204, 'remove member');
   const valid = (await makeToken(api, w.owner, { role: 'reader' })).secret;
   const last = valid.at(-1)!;
-  await sleep(graceMs + 100);
+  const signedOut = await signIn(api, issuer, await emailOf(w, w.peer.memberId));
+  must(await api.delete(signedOut.token, '/sessions/current'), 204, 'sign out');
+  // The session ends when its ID token does: in a second or two.
+  const expiredSession = await signIn(api, issuer, await emailOf(w, w.peer.memberId), 2);
+  const leaving = await addMember(api, w.owner, 'writer');
+  const removedSession = await signIn(api, issuer, leaving.email);
+  must(await api.delete(w.owner, `/members/${leaving.memberId}`), 204, 'remove member');
+  await sleep(Math.max(graceMs + 100, expiredSession.expiresAt - Date.now() + 100));
   return {
     noHeader: invalid('noHeader', null),
     empty: invalid('empty', ''),
@@ -335,6 +372,9 @@ export async function buildInvalidCallers(w: World): Promise<Record<InvalidKind,
     resetAfterGrace: invalid('resetAfterGrace', graced.secret),
     resetNoGrace: invalid('resetNoGrace', reset.secret),
     removedMember: invalid('removedMember', removed.token),
+    signedOutSession: invalid('signedOutSession', signedOut.token),
+    expiredSession: invalid('expiredSession', expiredSession.token),
+    removedMemberSession: invalid('removedMemberSession', removedSession.token),
   };
 }
 

@@ -3,8 +3,8 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { config } from '../../shared/config/config.js';
 
-/** A token or invitation code value, by its format. */
-export const SECRET_PATTERN = /\b(atk|ati)_[0-9A-Za-z]{39}\b/;
+/** A token or invitation code value, by its format; or a JWT (an ID token exchanged for a session). */
+export const SECRET_PATTERN = /\b(atk|ati)_[0-9A-Za-z]{39}\b|\beyJ[\w-]+\.eyJ[\w-]+\.[\w-]*/;
 
 /**
  * Scans every table this test file used (the run's DynamoDB Local, whatever the file did to its

@@ -1,0 +1,134 @@
+import { useState } from 'preact/hooks';
+import { ApiError, api, listAll } from '../api/client';
+import type { CustomRole, Member, Token } from '../api/types';
+import { describeScope, isAdmin, scopeOf } from '../api/types';
+import { Dialog } from './dialog';
+import { PageHeading } from './page-heading';
+import { draftOf, type ScopeDraft, ScopePicker, scopeOfDraft, scopePatch } from './scope-picker';
+import { Empty, LoadError, Loading, StatusMessage } from './states';
+import { loadGrantContext } from './token-create-page';
+import { TokenTable } from './token-table';
+import { useResource } from './use-resource';
+
+/** Account settings → Authorizations: what each token may do, changed in place (`PATCH /tokens/{id}`). */
+export function AuthorizationsPage({ me }: { me: Member }) {
+  const admin = isAdmin(me);
+  const [data, reload] = useResource(async () => {
+    const [tokens, context] = await Promise.all([
+      listAll<Token>('/tokens', { showAll: admin ? 'true' : undefined }),
+      loadGrantContext(),
+    ]);
+    return { tokens: tokens.filter((token) => !token.serviceToken || admin), ...context };
+  });
+  const [editing, setEditing] = useState<Token>();
+  const [status, setStatus] = useState<string>();
+
+  return (
+    <>
+      <PageHeading>Authorizations</PageHeading>
+      <p>
+        A token's scope says what it may do: a built-in role, custom roles, or an inline policy. Every request
+        is also bounded by what its member may do at that moment.
+      </p>
+      <StatusMessage message={status} />
+      {data.state === 'loading' && <Loading what="authorizations" />}
+      {data.state === 'error' && <LoadError what="authorizations" error={data.error} retry={reload} />}
+      {data.state === 'ready' && data.data.tokens.length === 0 && (
+        <Empty>
+          <p>There are no tokens to authorize yet.</p>
+        </Empty>
+      )}
+      {data.state === 'ready' && data.data.tokens.length > 0 && (
+        <TokenTable
+          caption={admin ? "Every member's tokens and their scopes" : 'Your tokens and their scopes'}
+          tokens={data.data.tokens}
+          showMember={admin}
+          actions={(token) =>
+            token.serviceToken ? (
+              <span class="hint">Fixed at creation</span>
+            ) : (
+              <button
+                type="button"
+                onClick={() => setEditing(token)}
+                aria-label={`Change scope of ${token.name}`}
+              >
+                Change scope
+              </button>
+            )
+          }
+        />
+      )}
+      {editing !== undefined && data.state === 'ready' && (
+        <ScopeDialog
+          token={editing}
+          me={data.data.me}
+          roles={data.data.roles}
+          onClose={() => setEditing(undefined)}
+          onSaved={async (token) => {
+            setEditing(undefined);
+            await reload();
+            setStatus(`“${token.name}” now has the scope ${describeScope(scopeOf(token))}.`);
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function ScopeDialog({
+  token,
+  me,
+  roles,
+  onClose,
+  onSaved,
+}: {
+  token: Token;
+  me: Member;
+  roles: CustomRole[];
+  onClose: () => void;
+  onSaved: (token: Token) => Promise<void>;
+}) {
+  const [draft, setDraft] = useState<ScopeDraft>(() => draftOf(scopeOf(token)));
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const scope = scopeOfDraft(draft);
+    if ('error' in scope) return setError(scope.error);
+    const patch = scopePatch(token, scope.scope);
+    if (patch.length === 0) return onClose();
+    setBusy(true);
+    try {
+      await onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch));
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure.message : String(failure));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Scope of “${token.name}”`} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <p>Now: {describeScope(scopeOf(token))}.</p>
+        <ScopePicker
+          id="edit-scope"
+          me={me}
+          customRoles={roles}
+          draft={draft}
+          onChange={(next) => {
+            setDraft(next);
+            setError(undefined);
+          }}
+          error={error}
+        />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save scope'}
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

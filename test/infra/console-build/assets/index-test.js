@@ -1,0 +1,1 @@
+// stand-in for the Vite build in template tests
