@@ -191,7 +191,20 @@ export class LocalProcess {
    */
   async crashLeavingDynamoLocal(): Promise<void> {
     const { pid: javaPid, watchdogPid } = this.dynamo!;
-    for (const pid of processGroup(watchdogPid)) if (pid !== javaPid) process.kill(pid, 'SIGKILL');
+    // Until none is left: a watchdog shell can fork a subshell between the scan and the kill, and
+    // that one, seeing node gone, would stop DynamoDB Local (seen under load).
+    for (let round = 0; round < 20; round++) {
+      const others = processGroup(watchdogPid).filter((pid) => pid !== javaPid);
+      if (others.length === 0) break;
+      for (const pid of others) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
     process.kill(this.nodePid!, 'SIGKILL');
     await this.exited;
   }
