@@ -45,8 +45,6 @@ export class ApiError extends Error {
 
 export const invalid = (message: string) => new ApiError('invalid_request', message);
 export const unauthorized = (message = 'Invalid access token') => new ApiError('unauthorized', message);
-export const forbidden = (message: string) => new ApiError('forbidden', message);
-export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 export const conflict = (message: string) => new ApiError('conflict', message);
 export const methodNotAllowed = (message: string) => new ApiError('method_not_allowed', message);
 export const unsupportedMediaType = (message: string) => new ApiError('unsupported_media_type', message);
