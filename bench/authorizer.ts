@@ -2,9 +2,11 @@
  * Authorizer benchmark, in one run against DynamoDB Local (in memory): the median and p99 of a
  * bare strongly consistent GetItem, of an uncached authorizer decision, and their ratio; the
  * median of a gateway-cache hit; and requests per second of authenticated GET /api/v2/projects
- * through the local gateway over HTTP (autocannon), with its error count.
+ * through the local gateway over HTTP (autocannon), with its error count. Goals: the decision
+ * ≤ 2.5× the GetItem at the median and at p99, and 0 errors under load; each is printed with PASS
+ * or MISS, and a miss exits non-zero.
  *
- * Run: npm run bench:authorizer
+ * Run: npm run bench:authorizer (`-- --quick`: a few iterations, to check it end to end)
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
@@ -16,9 +18,11 @@ import { dynamo } from '../shared/data/clients.js';
 import { keys } from '../shared/data/keys.js';
 import { hashSecret } from '../shared/domain/token-format.js';
 import { logger } from '../shared/http/logger.js';
-import { fmt, percentile } from './support.js';
+import { fmt, iterations, percentile, runBenchmark, verdict } from './support.js';
 
-const TRIALS = 2000;
+const TRIALS = iterations(2000, 200);
+const RATIO_GOAL = 2.5;
+const LOAD_SECONDS = iterations(10, 2);
 
 function event(token: string): APIGatewayRequestAuthorizerEvent {
   return {
@@ -60,7 +64,7 @@ async function main() {
 
     const getItem = () =>
       dynamo().send(new GetCommand({ TableName: config.tables.tokens(), Key: key, ConsistentRead: true }));
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < iterations(200, 50); i++) {
       await getItem();
       await authorizer(event(token));
     }
@@ -81,7 +85,7 @@ async function main() {
     const hits: number[] = [];
     const misses: number[] = [];
     const request = { method: 'GET', path: '/api/v2/caller-identity', headers: { authorization: token } };
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < iterations(500, 50); i++) {
       stack.gateway.flushAuthorizerCache();
       misses.push(await timed(() => stack.gateway.handle(request)));
       hits.push(await timed(() => stack.gateway.handle(request)));
@@ -91,7 +95,7 @@ async function main() {
       url: `${stack.url}/api/v2/projects`,
       headers: { authorization: token },
       connections: 10,
-      duration: 10,
+      duration: LOAD_SECONDS,
     });
 
     console.log(
@@ -99,8 +103,16 @@ async function main() {
     );
     console.log(`bare GetItem (consistent)        median ${fmt(b.median)} ms   p99 ${fmt(b.p99)} ms`);
     console.log(`uncached authorizer decision     median ${fmt(d.median)} ms   p99 ${fmt(d.p99)} ms`);
+    const ratio = (value: number) => `${fmt(value)}×`;
+    const atMedian = verdict(
+      'uncached decision / bare GetItem, median',
+      d.median / b.median,
+      RATIO_GOAL,
+      ratio,
+    );
+    const atP99 = verdict('uncached decision / bare GetItem, p99', d.p99 / b.p99, RATIO_GOAL, ratio);
     console.log(
-      `ratio decision / GetItem         median ${fmt(d.median / b.median)}×     p99 ${fmt(d.p99 / b.p99)}×   (goal ≤ 2.5×)`,
+      `ratio decision / GetItem         median ${ratio(d.median / b.median)} ${atMedian}   p99 ${ratio(d.p99 / b.p99)} ${atP99}   (goal ≤ ${RATIO_GOAL}×)`,
     );
     console.log(
       `DynamoDB requests per decision   ${perDecision} (GetItem of the hash item carrying the token, then GetItem of the member)`,
@@ -108,14 +120,19 @@ async function main() {
     console.log(`\ngateway request, authorizer cache miss  median ${fmt(stats(misses).median, 3)} ms`);
     console.log(`gateway request, authorizer cache hit   median ${fmt(stats(hits).median, 3)} ms`);
     console.log(
-      `\nGET /api/v2/projects through the local gateway over HTTP (autocannon, 10 connections, 10 s):` +
+      `\nGET /api/v2/projects through the local gateway over HTTP (autocannon, 10 connections, ${LOAD_SECONDS} s):` +
         `\n  ${fmt(load.requests.average, 0)} requests/s average, latency median ${load.latency.p50} ms, p99 ${load.latency.p99} ms;` +
         ` ${load.errors} errors, ${load.non2xx} non-2xx of ${load.requests.total}`,
     );
-    if (load.errors > 0 || load.non2xx > 0) process.exitCode = 1;
+    verdict(
+      `failed requests (errors and non-2xx) of ${load.requests.total} under load`,
+      load.errors + load.non2xx,
+      0,
+      (n) => fmt(n, 0),
+    );
   } finally {
     await stack.stop();
   }
 }
 
-void main();
+runBenchmark(main);

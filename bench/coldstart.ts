@@ -1,9 +1,10 @@
 /**
  * Cold start benchmark: every function's bundle, built as CDK builds it (esbuild, ESM, minified,
  * the AWS SDK bundled), its size, and the median time to import it in a fresh Node process, beside
- * a bundle that only constructs the DynamoDB client. Goal: the authorizer's import ≤ 1.5× that.
+ * a bundle that only constructs the DynamoDB client. Goal: the authorizer's import ≤ 1.5× that,
+ * printed with PASS or MISS; a miss exits non-zero.
  *
- * Run: npm run bench:coldstart
+ * Run: npm run bench:coldstart (`-- --quick`: fewer imports of each bundle, to check it end to end)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -11,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleHandler } from '../infra/constructs/bundling.js';
-import { fmt, median } from './support.js';
+import { fmt, iterations, median, runBenchmark, verdict } from './support.js';
 
-const RUNS = 21;
+const RUNS = iterations(21, 5);
+const AUTHORIZER_GOAL = 1.5;
 const ENTRIES: Record<string, string> = {
   authorizer: 'functions/authorizer/handler.ts',
   tokens: 'functions/tokens/handler.ts',
@@ -73,7 +75,12 @@ async function main() {
     );
   }
   const authorizer = rows.find((r) => r.name === 'authorizer')!;
-  console.log(`\nGoal: the authorizer's import ≤ 1.5× the baseline: ${fmt(authorizer.ms / baselineMs)}×`);
+  verdict(
+    "the authorizer's import time / the baseline's",
+    authorizer.ms / baselineMs,
+    AUTHORIZER_GOAL,
+    (v) => `${fmt(v)}×`,
+  );
 }
 
-void main();
+runBenchmark(main);

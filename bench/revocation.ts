@@ -16,19 +16,19 @@
  *    authorizer has on AWS.
  *
  * Prints medians and p99 with PASS/MISS, and exits non-zero on a MISS.
- * Run: npm run bench:revocation
+ * Run: npm run bench:revocation (`-- --quick`: one trial or round of each case, to check it end to end)
  */
 import { type DynamoLocal, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { LocalStack } from '../infra/local/stack.js';
 import { config } from '../shared/config/config.js';
 import { logger } from '../shared/http/logger.js';
-import { fmt, percentile } from './support.js';
+import { fmt, iterations, judge, percentile, runBenchmark } from './support.js';
 
 const GOAL_MS = 100;
-const MEMBER_TRIALS = 40;
+const MEMBER_TRIALS = iterations(40, 5);
 const BURST = 30;
-const BURST_ROUNDS = 3;
-const STALL_TRIALS = 3;
+const BURST_ROUNDS = iterations(3, 1);
+const STALL_TRIALS = iterations(3, 1);
 const STALL_MS = 5000;
 /** While the database is paused, a probe is sent this often (without waiting for the previous one). */
 const STALL_PROBE_EVERY_MS = 100;
@@ -260,21 +260,21 @@ function summary(samples: readonly number[]): { median: number; p99: number; max
   return { median: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)! };
 }
 
-let missed = false;
-function verdict(pass: boolean): string {
-  if (!pass) missed = true;
-  return pass ? 'PASS' : 'MISS';
-}
-
-function printCase(title: string, samples: readonly Refusal[], what: string): void {
+function printCase(name: string, title: string, samples: readonly Refusal[], what: string): void {
   const s = summary(samples.map((r) => r.ms));
   const honoured = samples.reduce((sum, r) => sum + r.honoured, 0);
   console.log(`${title} (${samples.length} samples)`);
-  console.log(
-    `  ${what}: median ${fmt(s.median, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms   goal p99 ≤ ${GOAL_MS} ms: ${verdict(s.p99 <= GOAL_MS)}`,
+  const fast = judge(
+    `${name}: 2xx → first 401, p99 ≤ ${GOAL_MS} ms`,
+    s.p99 <= GOAL_MS,
+    `${fmt(s.p99, 1)} ms`,
   );
   console.log(
-    `  requests still answered 200 after the 2xx: ${honoured} (must be 0; the first request after it is refused): ${verdict(honoured === 0)}`,
+    `  ${what}: median ${fmt(s.median, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms   goal p99 ≤ ${GOAL_MS} ms: ${fast}`,
+  );
+  const never = judge(`${name}: never a 200 after the 2xx`, honoured === 0, `${honoured} answered 200`);
+  console.log(
+    `  requests still answered 200 after the 2xx: ${honoured} (must be 0; the first request after it is refused): ${never}`,
   );
 }
 
@@ -285,21 +285,31 @@ function printCase(title: string, samples: readonly Refusal[], what: string): vo
  * breaker window (its trial), which waits out its budget to learn whether the database is back:
  * the goal allows that many slow refusals and no more.
  */
-function printStall(title: string, trials: readonly StallTrial[], budgetMs: number): void {
+function printStall(name: string, title: string, trials: readonly StallTrial[], budgetMs: number): void {
   const all = trials.flatMap((t) => t.probes);
   console.log(
     `${title}: ${trials.length} trials of ${STALL_MS / 1000} s, a probe every ${STALL_PROBE_EVERY_MS} ms (${all.length} probes)`,
   );
   const honoured = all.filter((p) => p.status === 200).length;
   const statuses = [...new Set(all.map((p) => p.status))].sort().join('/');
+  const closed = judge(
+    `${name}: never a 200 after the 204, only 401 or 503`,
+    honoured === 0 && all.every((p) => [401, 503].includes(p.status)),
+    `${honoured} answered 200; answers ${statuses}`,
+  );
   console.log(
-    `  probes answered 200 after the 204: ${honoured} (must be 0; answers were ${statuses}, a 401 needs the database): ${verdict(honoured === 0 && all.every((p) => [401, 503].includes(p.status)))}`,
+    `  probes answered 200 after the 204: ${honoured} (must be 0; answers were ${statuses}, a 401 needs the database): ${closed}`,
   );
   const firsts = trials.map((t) => [...t.probes].sort((a, b) => a.answeredMs - b.answeredMs)[0]!);
   const first = summary(firsts.map((p) => p.answeredMs));
   const firstGoal = budgetMs + REQUEST_SLACK_MS;
+  const firstInTime = judge(
+    `${name}: 204 → first refusal ≤ read budget + ${REQUEST_SLACK_MS} ms = ${firstGoal} ms`,
+    first.max <= firstGoal,
+    `max ${fmt(first.max, 0)} ms`,
+  );
   console.log(
-    `  204 → first refusal answered: median ${fmt(first.median, 0)} ms   max ${fmt(first.max, 0)} ms   goal ≤ read budget + ${REQUEST_SLACK_MS} ms = ${firstGoal} ms: ${verdict(first.max <= firstGoal)}`,
+    `  204 → first refusal answered: median ${fmt(first.median, 0)} ms   max ${fmt(first.max, 0)} ms   goal ≤ read budget + ${REQUEST_SLACK_MS} ms = ${firstGoal} ms: ${firstInTime}`,
   );
   const later = trials.map((t, i) => t.probes.filter((p) => p.sentMs >= firsts[i]!.answeredMs));
   const times = later.flat().map((p) => p.answeredMs - p.sentMs);
@@ -318,8 +328,13 @@ function printStall(title: string, trials: readonly StallTrial[], budgetMs: numb
       1,
     )} ms   p99 ${fmt(fast.p99, 0)} ms   max ${fmt(fast.max, 0)} ms`,
   );
+  const breaker = judge(
+    `${name}: refusals after the first ≤ ${GOAL_MS} ms, but for the breaker's trials (${windows})`,
+    times.length > 0 && slow <= windows,
+    `${slow} over ${GOAL_MS} ms of ${times.length}`,
+  );
   console.log(
-    `  of those, over ${GOAL_MS} ms: ${slow} (goal: at most the breaker's trials, one per ${config.authorizerBreakerMs()} ms window: ${windows}): ${verdict(times.length > 0 && slow <= windows)}`,
+    `  of those, over ${GOAL_MS} ms: ${slow} (goal: at most the breaker's trials, one per ${config.authorizerBreakerMs()} ms window: ${windows}): ${breaker}`,
   );
   const every = summary(all.map((p) => p.answeredMs - p.sentMs));
   console.log(
@@ -358,35 +373,36 @@ async function main() {
     console.log(
       `For reference, one request the authorizer runs for (cache just flushed, ${reference.length} samples): median ${fmt(ref.median, 1)} ms   p99 ${fmt(ref.p99, 1)} ms\n`,
     );
-    printCase('1. member removal, one at a time', removal, 'DELETE /members/{id} 204 → first 401');
     printCase(
+      '1 member removal',
+      '1. member removal, one at a time',
+      removal,
+      'DELETE /members/{id} 204 → first 401',
+    );
+    printCase(
+      '2 burst',
       `2. burst of ${BURST} concurrent token deletes, ${BURST_ROUNDS} rounds`,
       burstSamples,
       "each DELETE /tokens/{id} 204 → that token's first 401",
     );
 
     printStall(
+      '3a stall, local bounds',
       `3a. stalled database, the local stack's authorizer bounds (${config.authorizerReadTimeoutMs()} ms per attempt, ${config.authorizerReadBudgetMs()} ms budget, breaker ${config.authorizerBreakerMs()} ms)`,
       localStalls,
       config.authorizerReadBudgetMs(),
     );
     printStall(
+      '3b stall, AWS bounds',
       `3b. stalled database, the authorizer's bounds on AWS (${AWS_BOUNDS.AUTHORIZER_READ_TIMEOUT_MS} ms per attempt, ${AWS_BOUNDS.AUTHORIZER_READ_BUDGET_MS} ms budget, breaker ${config.authorizerBreakerMs()} ms)`,
       awsStalls,
       Number(AWS_BOUNDS.AUTHORIZER_READ_BUDGET_MS),
-    );
-    console.log(
-      `\n${missed ? 'MISS' : 'PASS'}: p99 ≤ ${GOAL_MS} ms from the 2xx to the first 401 and never a 200 after it (cases 1, 2); with the database stalled, never a 200, the first refusal within the read budget, then refusals in ≤ ${GOAL_MS} ms but for the breaker's trials (case 3)`,
     );
   } finally {
     resume();
     await stack?.stop();
     await dynamo.stop();
   }
-  process.exitCode = missed ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_CONSOLE_URLS } from './constructs/console-sign-in.js';
 
 /** Settings per stage, chosen with `cdk deploy -c stage=dev|prod`, and overridable by context. */
 export interface StageConfig {
@@ -19,14 +18,18 @@ export interface StageConfig {
 /**
  * Console sign-in: the account whose members sign in, and either an external OpenID Connect
  * issuer (`-c oidcIssuer=… -c oidcClientId=…`: no user pool is made) or the Cognito user pool the
- * stack makes, with the console's callback URLs (`-c consoleUrls=a,b`) and the hosted domain's
- * prefix (`-c signInDomainPrefix=…`).
+ * stack makes, with the hosted domain's prefix (`-c signInDomainPrefix=…`) and, for a console on a
+ * domain of its own, its callback URLs (`-c consoleUrls=a,b`).
  */
 export interface SignInConfig {
   /** `-c consoleAccountId`: the account `npm run bootstrap` made (its `--account-id`, default `main`). */
   readonly accountId: string;
   readonly external?: { readonly issuer: string; readonly clientId: string };
-  readonly callbackUrls: readonly string[];
+  /**
+   * `-c consoleUrls`: the console's callback (and sign-out) URLs at the user pool, for a console
+   * on a domain of its own. Undefined: the console distribution's own address.
+   */
+  readonly callbackUrls?: readonly string[];
   /** Undefined: `access-tokens-<stage>-<AWS account id>`. */
   readonly domainPrefix?: string;
 }
@@ -91,7 +94,7 @@ function signInConfig(context: Context): SignInConfig {
   return {
     accountId: text('consoleAccountId') ?? 'main',
     ...(issuer !== undefined && clientId !== undefined ? { external: { issuer, clientId } } : {}),
-    callbackUrls: callbackUrls.length > 0 ? callbackUrls : DEFAULT_CONSOLE_URLS,
+    ...(callbackUrls.length > 0 ? { callbackUrls } : {}),
     ...(domainPrefix !== undefined ? { domainPrefix } : {}),
   };
 }

@@ -1,4 +1,4 @@
 import { render } from 'preact';
-import { App } from './ui/app';
+import { App, startConsole } from './ui/app';
 
-render(<App />, document.getElementById('app')!);
+render(<App phases={startConsole()} />, document.getElementById('app')!);

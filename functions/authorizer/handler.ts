@@ -1,18 +1,58 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { DatabaseUnavailableError } from '../../shared/data/deadline.js';
+import { isUnavailable } from '../../shared/data/errors.js';
 import { logger } from '../../shared/http/logger.js';
-import { toAuthorizerContext } from '../../shared/services/authorizer-context.js';
-import { verifyToken } from '../../shared/services/verify-token.js';
+import type { AuthorizationSeries } from '../../shared/observability/definitions.js';
+import { countAuthorization, publishMetrics } from '../../shared/observability/metrics.js';
+import { type PrincipalData, toAuthorizerContext } from '../../shared/services/authorizer-context.js';
+import { type VerifyFailure, type VerifyResult, verifyToken } from '../../shared/services/verify-token.js';
 
 /**
  * The API's Lambda REQUEST authorizer. Every kind of invalid token gets the same 401 (thrown
  * 'Unauthorized', which API Gateway turns into its UNAUTHORIZED response); a fault is thrown as
  * itself, so the gateway answers 5xx and lets nothing through. On success the policy allows the
  * whole stage, because API Gateway reuses a cached answer for every route: each handler checks its
- * own action against the principal in the context.
+ * own action against the principal in the context. Each decision is counted (`Authorizations`, by
+ * outcome and reason) and the count published as the invocation ends.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  try {
+    return await decide(event);
+  } finally {
+    publishMetrics();
+  }
+}
+
+/** The metric's reason for each way a token is refused. */
+const DENIED: Record<VerifyFailure, AuthorizationSeries & { outcome: 'deny' }> = {
+  MALFORMED: { outcome: 'deny', reason: 'malformed' },
+  NOT_FOUND: { outcome: 'deny', reason: 'unknown_token' },
+  REVOKED: { outcome: 'deny', reason: 'revoked' },
+  EXPIRED: { outcome: 'deny', reason: 'expired' },
+  SECRET_EXPIRED: { outcome: 'deny', reason: 'secret_expired' },
+  MEMBER_REMOVED: { outcome: 'deny', reason: 'member_removed' },
+};
+
+const allowed = (principal: PrincipalData): AuthorizationSeries => ({
+  outcome: 'allow',
+  reason:
+    principal.session === true ? 'session' : principal.serviceToken ? 'service_token' : 'personal_token',
+});
+
+async function verified(header: string | undefined): Promise<VerifyResult> {
+  try {
+    return await verifyToken(header);
+  } catch (error) {
+    const unavailable = error instanceof DatabaseUnavailableError || isUnavailable(error);
+    countAuthorization({ outcome: 'error', reason: unavailable ? 'database_unavailable' : 'internal' });
+    throw error;
+  }
+}
+
+async function decide(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const header = event.headers?.Authorization ?? event.headers?.authorization;
-  const result = await verifyToken(header);
+  const result = await verified(header);
+  countAuthorization(result.ok ? allowed(result.principal) : DENIED[result.code]);
   if (!result.ok) {
     logger.info('token refused', { reason: result.code, requestId: event.requestContext?.requestId });
     throw new Error('Unauthorized');

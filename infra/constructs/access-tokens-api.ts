@@ -11,6 +11,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { TABLE_ENV, type TableId } from '../../shared/data/tables.js';
 import { type FunctionName, ROUTES, type Route } from '../../shared/http/routes.js';
+import { metricsNamespace } from '../../shared/observability/definitions.js';
 import { ApiFirewall } from './api-firewall.js';
 import { addApiFunctions } from './api-functions.js';
 import { BackgroundFunctions, type StreamName } from './background-functions.js';
@@ -18,6 +19,7 @@ import type { OidcIssuer } from './console-sign-in.js';
 import type { FunctionDefaults, NodeFunction } from './node-function.js';
 import { RouteTableApi } from './route-table-api.js';
 import { ServiceAlarms } from './service-alarms.js';
+import { ServiceDashboard } from './service-dashboard.js';
 
 export interface AccessTokensApiProps {
   readonly tables: Record<TableId, ITable>;
@@ -56,7 +58,8 @@ export interface ConsoleSignInSettings extends OidcIssuer {
  * The stateless part, wired from its parts: the functions behind the routes and the Lambda
  * authorizer (allowing the stage, cached for the configured TTL) in front of them; the REST API
  * from the shared route table (RouteTableApi); a WAF web ACL on its stage (ApiFirewall); the
- * stream handlers and the grace sweeper (BackgroundFunctions); alarms (ServiceAlarms).
+ * stream handlers and the grace sweeper (BackgroundFunctions); alarms (ServiceAlarms) and a
+ * CloudWatch dashboard (ServiceDashboard) on the functions' own metrics and AWS's.
  *
  * Every resource here had a logical id before the service was split into these parts, and
  * CloudFormation replaces what is renamed: a new API id and URL, event source mappings that read
@@ -92,6 +95,8 @@ export class AccessTokensApi extends Construct {
           ]),
         ),
         AUTHORIZER_CACHE_TTL: String(cacheTtl.toSeconds()),
+        // The functions' own metrics (EMF), one namespace per stage.
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stageName),
       },
     };
     const { authorizer, ...crud } = addApiFunctions(this, defaults, tables);
@@ -141,7 +146,7 @@ export class AccessTokensApi extends Construct {
         }),
       ],
     });
-    const flushers = this.flushAfterChangesOfRights(crud, flushCache, stageName);
+    this.flushAfterChangesOfRights(crud, flushCache, stageName);
     const background = new BackgroundFunctions(this, 'Default', {
       tables,
       bus: props.bus,
@@ -168,12 +173,18 @@ export class AccessTokensApi extends Construct {
       stageName,
       api: this.api,
       authorizer: authorizer.function,
-      flusherLogs: mapValues(flushers, (fn) => fn.logGroup),
       streams: mapValues(background.streamHandlers, (handler, name) => ({
         handler: handler.function,
         deadLetters: background.deadLetterQueues[name],
       })),
     }).topic;
+    new ServiceDashboard(this, 'Dashboard', {
+      stageName,
+      api: this.api,
+      functions: mapValues(this.functions, (fn) => fn.function),
+      streams: mapValues(background.streamHandlers, (handler) => handler.function),
+      tables,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL; the API is under api/v2' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
@@ -184,13 +195,12 @@ export class AccessTokensApi extends Construct {
    * revocation does not wait on stream lag (the stream handlers stay the backstop). Naming the API
    * in their environment makes each function depend on the RestApi resource only; the API's
    * methods and deployment depend on the functions, the functions on no method or stage: no cycle.
-   * Returns those functions, by name.
    */
   private flushAfterChangesOfRights(
     crud: Readonly<Record<FunctionName, NodeFunction>>,
     flushCache: PolicyStatement,
     stageName: string,
-  ): Record<string, NodeFunction> {
+  ): void {
     const routes: readonly Route[] = ROUTES;
     const names = [...new Set(routes.filter((route) => route.changesRights).map((route) => route.function))];
     for (const name of names) {
@@ -198,7 +208,6 @@ export class AccessTokensApi extends Construct {
       crud[name].function.addEnvironment('STAGE_NAME', stageName);
       crud[name].function.addToRolePolicy(flushCache);
     }
-    return Object.fromEntries(names.map((name) => [name, crud[name]]));
   }
 }
 

@@ -4,6 +4,7 @@ import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { TABLES, type TableId } from '../../shared/data/tables.js';
 import { EVENT_SOURCE } from '../../shared/events/events.js';
+import { EventSchemas } from './event-schemas.js';
 
 export interface AccessTokensDataProps {
   /** RETAIN (the default) keeps tables and the bus when the stack is deleted. */
@@ -17,11 +18,13 @@ export interface AccessTokensDataProps {
 /**
  * The stateful part: the tables, from the definitions the local stack uses too (point-in-time
  * recovery, deletion protection, retained, encrypted with an AWS managed key, streams with new and
- * old images where revocation listens), and the EventBridge bus with an archive for replay.
+ * old images where revocation listens), and the EventBridge bus with an archive for replay and a
+ * schema registry holding its events' schemas.
  */
 export class AccessTokensData extends Construct {
   readonly tables: Record<TableId, Table>;
   readonly bus: EventBus;
+  readonly eventSchemas: EventSchemas;
 
   constructor(scope: Construct, id: string, props: AccessTokensDataProps = {}) {
     super(scope, id);
@@ -59,5 +62,6 @@ export class AccessTokensData extends Construct {
       ...(retentionDays > 0 ? { retention: Duration.days(retentionDays) } : {}),
     });
     archive.applyRemovalPolicy(removalPolicy);
+    this.eventSchemas = new EventSchemas(this, 'EventSchemas', { removalPolicy });
   }
 }

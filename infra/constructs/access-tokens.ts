@@ -57,7 +57,7 @@ export class AccessTokens extends Construct {
       stageName,
       removalPolicy,
       signIn: {
-        ...(signIn.issuer ?? this.signIn!.issuer),
+        ...(signIn.issuer ?? this.signIn!.console!.issuer),
         accountId: signIn.accountId ?? 'main',
         ...(this.signIn !== undefined ? { userPool: this.signIn.userPool } : {}),
       },

@@ -69,7 +69,11 @@ export class BackgroundFunctions extends Construct {
       roles: handler('roles', 'Custom role changes'),
     };
     this.streamHandlers.members.allow(tables.tokens, ['Query'], BY_MEMBER_INDEX);
-    this.streamHandlers.members.allow(tables.tokens, ['UpdateItem', 'DeleteItem']);
+    // Revoking a token: it and its hash items deleted, its revocation record put, in one transaction.
+    this.streamHandlers.members.allow(tables.tokens, ['DeleteItem', 'PutItem']);
+    // The removal record (when the member was removed), and on the tokens table the revocation record.
+    this.streamHandlers.members.allow(tables.members, ['GetItem']);
+    this.streamHandlers.tokens.allow(tables.tokens, ['GetItem']);
     if (props.userDirectory !== undefined) {
       const { userPool, accountId } = props.userDirectory;
       const members = this.streamHandlers.members.function;

@@ -40,8 +40,16 @@ export interface ConsoleHostingProps {
      * the token endpoint is (`https://<prefix>.auth.<region>.amazoncognito.com`).
      */
     readonly connectSources?: readonly string[];
+    /**
+     * A sign-out endpoint taking Cognito's parameters (`client_id`, `logout_uri`), for an issuer
+     * whose discovery document names no `end_session_endpoint` (config.json's `logoutEndpoint`).
+     */
+    readonly logoutEndpoint?: string;
   };
-  /** The redirect URI registered at the issuer (default: this distribution's `https://<domain>/`). */
+  /**
+   * The console's address registered at the issuer, where sign-in and sign-out come back to
+   * (default: this distribution's `https://<domain>/`).
+   */
   readonly redirectUri?: string;
   /** The Vite build to deploy: a folder with index.html (`npm run build:console` makes console/dist). */
   readonly buildDir: string;
@@ -163,7 +171,10 @@ export class ConsoleHosting extends Construct {
           apiBaseUrl: `${props.api.url}api/v2`,
           oidcIssuer: props.signIn.issuer,
           oidcClientId: props.signIn.clientId,
-          redirectUri: props.redirectUri ?? `https://${this.distribution.distributionDomainName}/`,
+          redirectUri: props.redirectUri ?? this.url,
+          ...(props.signIn.logoutEndpoint !== undefined
+            ? { logoutEndpoint: props.signIn.logoutEndpoint }
+            : {}),
         }),
       ],
       destinationBucket: this.bucket,

@@ -10,11 +10,10 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FLUSH_FAILED_MESSAGE } from '../../shared/http/routes.js';
+import { ServiceMetrics } from './service-metrics.js';
 
 export interface ServiceAlarmsProps {
   /** Where alarms go; a topic is created when none is given. */
@@ -22,8 +21,6 @@ export interface ServiceAlarmsProps {
   readonly stageName: string;
   readonly api: RestApi;
   readonly authorizer: IFunction;
-  /** The logs of the functions that flush the authorizer cache after a change of rights, by name. */
-  readonly flusherLogs: Readonly<Record<string, ILogGroup>>;
   /** Each stream's handler and dead-letter queue, by stream name. */
   readonly streams: Readonly<Record<string, { readonly handler: IFunction; readonly deadLetters: IQueue }>>;
 }
@@ -31,10 +28,14 @@ export interface ServiceAlarmsProps {
 const capitalized = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}`;
 const MINUTE = Duration.minutes(1);
 
+/** How far behind its change an event may be published (p99, 3 minutes running) before it alarms. */
+export const STREAM_LAG_ALARM_MS = 30_000;
+
 /**
- * The alarms, on a topic a platform team can subscribe to: authorizer errors and latency, the
- * API's 5xx rate, failed authorizer cache flushes (counted from the handlers' logs), and per stream
- * a record in the dead-letter queue or a handler falling behind.
+ * The alarms, on a topic a platform team can subscribe to: authorizer errors, error decisions
+ * (a database that does not answer) and latency, the API's 5xx rate; from the service's own metrics
+ * (ServiceMetrics) failed authorizer cache flushes, events that could not be published and stream
+ * lag; and per stream a record in the dead-letter queue or a handler falling behind.
  */
 export class ServiceAlarms extends Construct {
   readonly topic: ITopic;
@@ -77,7 +78,7 @@ export class ServiceAlarms extends Construct {
       'More than 1% of API requests answered 5xx',
       3,
     );
-    this.alarmOnFailedFlushes(props);
+    this.alarmOnServiceMetrics(props);
     for (const [name, stream] of Object.entries(props.streams)) {
       this.alarm(
         `${capitalized(name)}DlqDepth`,
@@ -101,31 +102,52 @@ export class ServiceAlarms extends Construct {
     }
   }
 
-  /**
-   * A CRUD function's flush after a change of rights failed (logged, the change stands): the
-   * stream handler's flush is the backstop, so that revocation waited for the stream.
-   */
-  private alarmOnFailedFlushes(props: ServiceAlarmsProps): void {
-    const failures = new Metric({
-      namespace: `AccessTokens/${props.stageName}`,
-      metricName: 'AuthorizerCacheFlushFailures',
-      statistic: 'Sum',
-      period: MINUTE,
-    });
-    for (const [name, logGroup] of Object.entries(props.flusherLogs)) {
-      new MetricFilter(this, `${capitalized(name)}FlushFailures`, {
-        logGroup,
-        filterPattern: FilterPattern.literal(`"${FLUSH_FAILED_MESSAGE}"`),
-        metricNamespace: failures.namespace,
-        metricName: failures.metricName,
-        metricValue: '1',
-      });
-    }
+  /** Alarms on what the functions count themselves (shared/observability/definitions.ts). */
+  private alarmOnServiceMetrics(props: ServiceAlarmsProps): void {
+    const metrics = new ServiceMetrics(props.stageName);
+    // The id it had when it counted the CRUD functions' failures from their logs.
     this.alarm(
       'AuthorizerCacheFlushFailures',
-      failures,
+      metrics.metric('AuthorizerCacheFlushes', { outcome: 'failed' }, { statistic: 'Sum' }),
       0,
-      "A handler could not flush the authorizer cache after a change of rights: that revocation waited for the stream handler's flush",
+      "The authorizer cache could not be flushed after a change of rights: a handler's failure waits for the stream handler's flush, a stream handler's is retried",
+    );
+    this.alarm(
+      'EventsFailed',
+      metrics.metric('EventsFailed', {}, { statistic: 'Sum' }),
+      0,
+      'Events could not be published to EventBridge (their stream records are retried, then sent to the DLQ)',
+    );
+    this.alarm(
+      'StreamLag',
+      metrics.metric('StreamLag', {}, { statistic: 'p99' }),
+      STREAM_LAG_ALARM_MS,
+      `Revocation is late: p99 from a change to its event above ${STREAM_LAG_ALARM_MS / 1000} s for 3 minutes`,
+      3,
+    );
+    this.alarm(
+      'AuthorizerErrorRate',
+      new MathExpression({
+        expression: '100 * (unavailable + internal) / MAX([decisions, 1])',
+        usingMetrics: {
+          unavailable: metrics.metric(
+            'Authorizations',
+            { outcome: 'error', reason: 'database_unavailable' },
+            { statistic: 'Sum' },
+          ),
+          internal: metrics.metric(
+            'Authorizations',
+            { outcome: 'error', reason: 'internal' },
+            { statistic: 'Sum' },
+          ),
+          decisions: props.authorizer.metricInvocations({ period: MINUTE }),
+        },
+        period: MINUTE,
+        label: 'authorizer error decisions %',
+      }),
+      1,
+      'More than 1% of authorizer decisions failed (mostly the database not answering: requests get 503) for 3 minutes',
+      3,
     );
   }
 

@@ -90,6 +90,38 @@ function consentPage(uid: string, scopes: readonly string[]): string {
   );
 }
 
+/**
+ * RP-initiated logout (the console's sign-out). oidc-provider asks the person to confirm; this
+ * provider skips the question when the console proves whose session it ends, with an ID token of
+ * the signed-in member (`id_token_hint`, verified by the library before this runs), as OpenID
+ * Connect RP-Initiated Logout 1.0 allows: the form is submitted as soon as the page loads, and the
+ * provider sends the browser back to the console (`post_logout_redirect_uri`).
+ */
+function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
+  const hint = ctx.oidc.entities.IdTokenHint?.payload.sub;
+  const confirmed = hint !== undefined && hint === ctx.oidc.session?.accountId;
+  ctx.type = 'html';
+  ctx.body = confirmed
+    ? page(
+        'Signing out',
+        `${form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>')}
+<noscript><button type="submit" form="op.logoutForm">Sign out</button></noscript>
+<script>document.getElementById('op.logoutForm').submit()</script>`,
+      )
+    : page(
+        'Sign out?',
+        `<p>Sign out of the development provider (<code>${escapeHtml(ctx.host)}</code>)?</p>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+      );
+}
+
+function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
+  ctx.type = 'html';
+  ctx.body = page('Signed out', '<p>You have signed out of the development provider.</p>');
+}
+
 async function formBody(request: IncomingMessage): Promise<URLSearchParams> {
   let text = '';
   for await (const chunk of request) {
@@ -210,7 +242,10 @@ async function configuration(options: DevOidcProviderOptions): Promise<Configura
       Session: 8 * HOUR_S,
       Grant: 8 * HOUR_S,
     },
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+    },
     interactions: {
       url: (_ctx: KoaContextWithOIDC, interaction) => `${DEV_OIDC_PATH}/interaction/${interaction.uid}`,
     },

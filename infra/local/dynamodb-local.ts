@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -17,6 +17,48 @@ export class JavaMissingError extends Error {
       'Java was not found. DynamoDB Local needs Java 17 or newer: install it (e.g. `apt-get install -y openjdk-17-jre-headless`) and try again.',
     );
   }
+}
+
+/** The Java release DynamoDB Local's jar is compiled for (class file version 61). */
+export const MINIMUM_JAVA = 17;
+
+export class JavaTooOldError extends Error {
+  constructor(readonly found: string | undefined) {
+    super(
+      `${found === undefined ? 'The Java on the PATH' : `Java ${found}`} is too old: DynamoDB Local needs Java ${MINIMUM_JAVA} or newer. Install it (e.g. \`apt-get install -y openjdk-17-jre-headless\`) or put it first on the PATH, and try again.`,
+    );
+  }
+}
+
+/** `java -version`'s version string and major release (`1.8.0_381` is 8), or undefined when it says none. */
+function parseJavaVersion(text: string): { version: string; major: number } | undefined {
+  const version = /version "([^"]+)"/.exec(text)?.[1];
+  const numbers = version?.match(/^(\d+)(?:\.(\d+))?/);
+  if (version === undefined || !numbers) return undefined;
+  const first = Number(numbers[1]);
+  return { version, major: first === 1 && numbers[2] !== undefined ? Number(numbers[2]) : first };
+}
+
+/** What `java -version` on the PATH prints (to stderr), or '' when it cannot be run. */
+function javaVersionText(): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('java', ['-version'], { timeout: 10_000 }, (_error, stdout, stderr) =>
+      resolve(`${stderr}${stdout}`),
+    );
+  });
+}
+
+/**
+ * Why DynamoDB Local exited before it served: a Java older than its jar (the JVM then fails with
+ * UnsupportedClassVersionError, which says nothing about the data) is told apart from everything
+ * else, so a data folder is never blamed for an old Java.
+ */
+async function exitedError(code: number | null, output: () => string): Promise<Error> {
+  if (code === 127) return new JavaMissingError();
+  const java = parseJavaVersion(await javaVersionText());
+  if ((java !== undefined && java.major < MINIMUM_JAVA) || /UnsupportedClassVersionError/.test(output()))
+    return new JavaTooOldError(java?.version);
+  return new Error(`DynamoDB Local exited (code ${code}): ${output().trim().slice(-500)}`);
 }
 
 export interface DynamoLocal {
@@ -83,12 +125,13 @@ async function waitUntilListening(
   javaPid: number,
   timeoutMs: number,
   output: () => string,
+  failed: Promise<never>,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const port = Number(new URL(endpoint).port);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`DynamoDB Local exited (code ${child.exitCode}): ${output().trim().slice(-500)}`);
+    // It exited: `failed` says why.
+    if (child.exitCode !== null) await failed;
     try {
       // Any HTTP answer means it is up (it answers 400 to a bare POST).
       await fetch(endpoint, { method: 'POST', signal: AbortSignal.timeout(500) });
@@ -207,7 +250,7 @@ export async function startDynamoLocal(
     try {
       return await startOnPort(await freePort(), options.dataDir);
     } catch (error) {
-      if (error instanceof JavaMissingError || attempt >= 3) throw error;
+      if (error instanceof JavaMissingError || error instanceof JavaTooOldError || attempt >= 3) throw error;
     }
   }
 }
@@ -228,22 +271,28 @@ function spawnUnderWatchdog(port: number, dataDir: string | undefined) {
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
+  // Once it serves, an exit is a stop (or a crash nobody waits on): no `java -version` to explain it.
+  let starting = true;
   const failed = new Promise<never>((_, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
-      reject(
-        code === 127
-          ? new JavaMissingError()
-          : new Error(`DynamoDB Local exited (code ${code}): ${output.trim().slice(-500)}`),
-      );
+      if (starting) void exitedError(code, () => output).then(reject);
+      else reject(new Error(`DynamoDB Local exited (code ${code})`));
     });
   });
   failed.catch(() => undefined);
-  return { child, failed, output: () => output };
+  return {
+    child,
+    failed,
+    output: () => output,
+    served: () => {
+      starting = false;
+    },
+  };
 }
 
 async function startOnPort(port: number, dataDir: string | undefined): Promise<DynamoLocal> {
-  const { child, failed, output } = spawnUnderWatchdog(port, dataDir);
+  const { child, failed, output, served } = spawnUnderWatchdog(port, dataDir);
   const killGroup = () => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -271,7 +320,8 @@ async function startOnPort(port: number, dataDir: string | undefined): Promise<D
       };
       writeFileAtomic(pidFile, `${JSON.stringify(recorded)}\n`);
     }
-    await Promise.race([waitUntilListening(endpoint, child, javaPid, 30_000, output), failed]);
+    await Promise.race([waitUntilListening(endpoint, child, javaPid, 30_000, output, failed), failed]);
+    served();
   } catch (error) {
     process.removeListener('exit', killOnExit);
     killOnExit();

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { invalid } from '../../shared/http/errors.js';
 
 /** Beside DynamoDB Local's data: every event published, one JSON line each, oldest first. */
 export const EVENTS_FILE = 'events.jsonl';
@@ -20,7 +21,8 @@ function eventIdOf(event: unknown): string | undefined {
  */
 export class EventSink {
   readonly items: unknown[] = [];
-  private readonly ids = new Set<string>();
+  /** Each held event's place in `items`, by its eventId. */
+  private readonly positions = new Map<string, number>();
   private readonly file: string | undefined;
 
   constructor(dataDir?: string) {
@@ -31,24 +33,42 @@ export class EventSink {
   /** Adds the events not held yet; returns how many were new. */
   add(events: readonly unknown[]): number {
     const fresh: unknown[] = [];
+    const seen = new Set<string>();
     for (const event of events) {
       const id = eventIdOf(event);
-      if (id !== undefined && this.ids.has(id)) continue;
-      if (id !== undefined) this.ids.add(id);
+      if (id !== undefined && (this.positions.has(id) || seen.has(id))) continue;
+      if (id !== undefined) seen.add(id);
       fresh.push(event);
     }
     if (fresh.length === 0) return 0;
-    if (this.file !== undefined) {
-      try {
-        appendFileSync(this.file, fresh.map((e) => `${JSON.stringify(e)}\n`).join(''));
-      } catch (error) {
-        // Not kept, so not published: the publisher gets an error and the record is retried.
-        for (const event of fresh) this.ids.delete(eventIdOf(event) ?? '');
-        throw error;
-      }
-    }
-    this.items.push(...fresh);
+    // A failed write throws before anything is held: not kept, so not published; the publisher
+    // gets an error and the record is retried.
+    if (this.file !== undefined)
+      appendFileSync(this.file, fresh.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    for (const event of fresh) this.hold(event);
     return fresh.length;
+  }
+
+  /**
+   * `GET /_local/events?after=<eventId>`: the events held after that one, oldest first; every event
+   * without `after`. An id the sink does not hold is a 400 naming it, as a cursor API answers a
+   * cursor it does not know: a consumer must not silently miss or replay events.
+   */
+  after(eventId: string | undefined): unknown[] {
+    if (eventId === undefined) return this.items;
+    const position = this.positions.get(eventId);
+    if (position === undefined) {
+      throw invalid(
+        `after: no event has the id "${eventId}" (the local event sink holds ${this.items.length}; omit after to read them all)`,
+      );
+    }
+    return this.items.slice(position + 1);
+  }
+
+  private hold(event: unknown): void {
+    const id = eventIdOf(event);
+    if (id !== undefined) this.positions.set(id, this.items.length);
+    this.items.push(event);
   }
 
   /** Reads the kept events; a last line cut short by a crash is cut from the file. */
@@ -64,9 +84,8 @@ export class EventSink {
         continue;
       }
       const id = eventIdOf(event);
-      if (id !== undefined && this.ids.has(id)) continue;
-      if (id !== undefined) this.ids.add(id);
-      this.items.push(event);
+      if (id !== undefined && this.positions.has(id)) continue;
+      this.hold(event);
     }
     if (complete.length < text.length) truncateSync(file, Buffer.byteLength(complete));
   }

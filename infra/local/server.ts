@@ -11,11 +11,16 @@ import type { LocalGateway } from './gateway.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface LocalRoutes {
-  /** `GET /_local/events`: what the local event sink holds; `POST` adds to it (the publisher, locally). */
-  readonly events: () => unknown[];
+  /**
+   * `GET /_local/events[?after=<eventId>]`: what the local event sink holds (after that event);
+   * `POST` adds to it (the publisher, locally).
+   */
+  readonly events: (after: string | undefined) => unknown[];
   readonly addEvents: (events: unknown[]) => void;
   /** `GET /_local/dlq`: stream records that kept failing. */
   readonly deadLetters: () => unknown[];
+  /** `GET /_local/metrics`: the service's metrics, as this process recorded them (local-metrics.ts). */
+  readonly metrics: () => unknown;
   /** `POST /_local/flush-authorizer-cache`: the local FlushStageAuthorizersCache. */
   readonly flush: () => void;
   /** False while the stack is still starting: API calls get a 503 until then. */
@@ -92,7 +97,7 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
           response,
           200,
           { 'content-type': 'application/json' },
-          JSON.stringify({ items: local.events() }),
+          JSON.stringify({ items: local.events(url.searchParams.get('after') ?? undefined) }),
         );
       }
       if (url.pathname === '/_local/events' && request.method === 'POST') {
@@ -106,6 +111,9 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
           { 'content-type': 'application/json' },
           JSON.stringify({ items: local.deadLetters() }),
         );
+      }
+      if (url.pathname === '/_local/metrics' && request.method === 'GET') {
+        return send(response, 200, { 'content-type': 'application/json' }, JSON.stringify(local.metrics()));
       }
       if (url.pathname === '/_local/flush-authorizer-cache' && request.method === 'POST') {
         local.flush();

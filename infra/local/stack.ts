@@ -6,6 +6,7 @@ import { handler as rolesStream } from '../../functions/streams/roles.js';
 import { handler as tokensStream } from '../../functions/streams/tokens.js';
 import { handler as graceSweeper } from '../../functions/sweeper/handler.js';
 import { logger, withLogContext } from '../../shared/http/logger.js';
+import { localMetrics } from '../../shared/observability/metrics.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
 import { STREAM_SETTINGS } from '../stream-settings.js';
 import { type CheckpointStore, FileCheckpointStore } from './checkpoint-store.js';
@@ -64,6 +65,9 @@ type Log = (line: string) => void;
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms).unref());
 
+/** Seconds since `start` (a `performance.now()`), for the progress lines: "(3.2 s)". */
+const since = (start: number) => `${((performance.now() - start) / 1000).toFixed(1)} s`;
+
 /** Listens on the port (a busy one fails here, before anything else starts). */
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise<number>((resolvePort, reject) => {
@@ -88,7 +92,9 @@ async function startDatabase(parts: Parts, dataDir: string | undefined, log: Log
       log(`Stopped a DynamoDB Local left running on ${dataDir} (pid ${stale.join(', ')})`);
   }
   log(`Starting DynamoDB Local (${dataDir ? `data in ${dataDir}` : 'in memory'})…`);
+  const started = performance.now();
   parts.dynamo = await startDynamoLocal(dataDir ? { dataDir } : {});
+  log(`DynamoDB Local is up (${since(started)})`);
   return parts.dynamo.endpoint;
 }
 
@@ -203,9 +209,10 @@ export class LocalStack {
     let signIn: DevOidcProvider | undefined;
     let sink = new EventSink();
     const server = createLocalServer(gateway, {
-      events: () => sink.items,
+      events: (after) => sink.after(after),
       addEvents: (added) => sink.add(added),
       deadLetters: () => deadLetters,
+      metrics: localMetrics,
       flush: () => gateway.flushAuthorizerCache(),
       ready: () => ready,
       signIn: () => signIn?.handle,
@@ -232,8 +239,14 @@ export class LocalStack {
         LOCAL_AUTHORIZER_FLUSH_URL: `${url}/_local/flush-authorizer-cache`,
         ...tableEnvironment(tables),
       });
+      let step = performance.now();
       const created = await createMissingTables(endpoint, tables);
-      log(created.length > 0 ? `Created tables: ${created.join(', ')}` : 'Tables are in place');
+      log(
+        created.length > 0
+          ? `Created tables: ${created.join(', ')} (${since(step)})`
+          : `Tables are in place: ${Object.values(tables).join(', ')} (${since(step)})`,
+      );
+      step = performance.now();
       await startConsumers(parts, options, {
         endpoint,
         tables,
@@ -241,7 +254,8 @@ export class LocalStack {
         freshTables: created.length > 0,
         deadLetters,
       });
-      log('Stream poller and TTL sweeper running');
+      log(`Stream poller and TTL sweeper running (${since(step)})`);
+      step = performance.now();
 
       const accountId = options.accountId ?? 'local';
       const account = await bootstrapAccount({
@@ -249,7 +263,10 @@ export class LocalStack {
         accountName: 'Local account',
         ownerEmail: options.ownerEmail ?? 'owner@localhost',
       });
+      log(`Account ${account.created ? 'created' : 'in place'} (${since(step)})`);
+      step = performance.now();
       signIn = await startSignIn(url, accountId);
+      log(`Console sign-in ready (${since(step)})`);
       ready = true;
       const ownerToken = account.created ? account.ownerToken : undefined;
       const stack = new LocalStack(url, gateway, accountId, ownerToken, sink, deadLetters, parts);

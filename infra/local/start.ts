@@ -1,12 +1,16 @@
 /**
  * `npm start`: the API on http://localhost:$PORT against DynamoDB Local, data under .data/
  * (`npm start -- --in-memory` starts empty each time). Prints the owner's first token once, when it
- * creates the account.
+ * creates the account. The functions' log lines go to a file (`--verbose`: to stdout).
  */
+import { mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ConfigError, config } from '../../shared/config/config.js';
+import { sendLogsTo } from '../../shared/http/logger.js';
 import { ensureConsoleBuilt } from './console-site.js';
 import { DataDirInUseError } from './data-dir-lock.js';
-import { JavaMissingError } from './dynamodb-local.js';
+import { JavaMissingError, JavaTooOldError } from './dynamodb-local.js';
 import { watchLaunchers } from './launcher-watch.js';
 import { LocalStack, PortInUseError } from './stack.js';
 
@@ -23,6 +27,7 @@ function portFromEnv(): number {
 function explain(error: unknown, inMemory: boolean): string {
   if (
     error instanceof JavaMissingError ||
+    error instanceof JavaTooOldError ||
     error instanceof PortInUseError ||
     error instanceof ConfigError ||
     error instanceof DataDirInUseError
@@ -80,6 +85,34 @@ function stopOnSignals(stack: () => LocalStack | undefined): { stopping: () => b
   return { stopping: () => stopping };
 }
 
+/**
+ * The functions' log lines (one per request, and the stream handlers' and sweeper's) go to a file,
+ * so that the terminal keeps the startup lines and the owner token readable: the data folder's
+ * `logs/requests.log`, or with `--in-memory` a new temporary folder's. Warnings and errors are
+ * shown on stderr too. The data folder's file is made on the first line. Returns the file.
+ */
+function logsToFile(inMemory: boolean): string {
+  const file = join(
+    inMemory ? mkdtempSync(join(tmpdir(), 'access-tokens-')) : join(DATA_DIR, 'logs'),
+    'requests.log',
+  );
+  let fd: number | undefined;
+  sendLogsTo((line, severe) => {
+    try {
+      if (fd === undefined) {
+        mkdirSync(dirname(file), { recursive: true });
+        fd = openSync(file, 'a');
+      }
+      // Synchronous: a line written just before the process exits is not lost.
+      writeSync(fd, `${line}\n`);
+    } catch {
+      // A log that cannot be written must not fail the request that logged.
+    }
+    if (severe) say(line, process.stderr);
+  });
+  return file;
+}
+
 async function stopAndExit(stack: LocalStack): Promise<never> {
   try {
     await stack.stop();
@@ -95,6 +128,7 @@ async function main(): Promise<void> {
   // The deployed Lambdas run Node.js 22; the SDK's notice about Node 20 is noise for local use.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const inMemory = process.argv.includes('--in-memory');
+  const logFile = process.argv.includes('--verbose') ? undefined : logsToFile(inMemory);
   const log = (line: string) => say(line);
   let stack: LocalStack | undefined;
   const signals = stopOnSignals(() => stack);
@@ -126,7 +160,12 @@ async function main(): Promise<void> {
     log(`Using the existing account in ${DATA_DIR}/ (its owner token was printed on the first start).`);
   }
   log(
-    `Serving the API on ${stack.url}/api/v2 (authorizer cache TTL ${config.authorizerCacheTtlSeconds()} s). Ctrl-C stops.`,
+    logFile === undefined
+      ? 'Request logs: on stdout, one JSON line per request (--verbose).'
+      : `Request logs: ${logFile} (warnings and errors are shown here too; \`npm start -- --verbose\` shows them all here).`,
+  );
+  log(
+    `Serving the API on ${stack.url}/api/v2 (authorizer cache TTL ${config.authorizerCacheTtlSeconds()} s), ready ${(performance.now() / 1000).toFixed(1)} s after the start. Ctrl-C stops.`,
   );
   log(`  try: curl -H "Authorization: <token>" ${stack.url}/api/v2/caller-identity`);
   log(`Console: ${stack.url.replace('//127.0.0.1:', '//localhost:')}/`);

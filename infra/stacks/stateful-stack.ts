@@ -6,8 +6,8 @@ import { ConsoleSignIn } from '../constructs/console-sign-in.js';
 import type { StageConfig } from '../stage-config.js';
 
 /**
- * Tables, the event bus and the sign-in user pool (unless an external issuer is configured): what
- * must survive any redeploy of the functions.
+ * Tables, the event bus and the sign-in user pool with its hosted domain (unless an external issuer
+ * is configured): what must survive any redeploy of the functions.
  */
 export class StatefulStack extends Stack {
   readonly data: AccessTokensData;
@@ -20,8 +20,9 @@ export class StatefulStack extends Stack {
       deletionProtection: config.deletionProtection,
     });
     if (config.signIn.external === undefined) {
+      // The console's app client is the stateless stack's, beside the distribution whose address it
+      // registers: one deployment is enough.
       this.signIn = new ConsoleSignIn(this, 'SignIn', {
-        callbackUrls: config.signIn.callbackUrls,
         domainPrefix: config.signIn.domainPrefix ?? `access-tokens-${config.stage}-${this.account}`,
         removalPolicy: config.removalPolicy,
         deletionProtection: config.deletionProtection,
@@ -32,5 +33,6 @@ export class StatefulStack extends Stack {
       new CfnOutput(this, TABLE_ENV[tableId as TableId].replace(/_/g, ''), { value: table.tableName });
     }
     new CfnOutput(this, 'EventBusName', { value: this.data.bus.eventBusName });
+    new CfnOutput(this, 'EventSchemaRegistryName', { value: this.data.eventSchemas.registryName });
   }
 }

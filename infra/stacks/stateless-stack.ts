@@ -7,13 +7,15 @@ import { CONSOLE_DIST } from '../console-build.js';
 import { AccessTokensApi } from '../constructs/access-tokens-api.js';
 import type { AccessTokensData } from '../constructs/access-tokens-data.js';
 import { ConsoleHosting } from '../constructs/console-hosting.js';
-import type { ConsoleSignIn } from '../constructs/console-sign-in.js';
+import type { ConsoleAppClient, ConsoleSignIn } from '../constructs/console-sign-in.js';
 import type { StageConfig } from '../stage-config.js';
 
 /** The API, authorizer, functions, stream handlers, alarms and the console: safe to replace at any time. */
 export class StatelessStack extends Stack {
   readonly service: AccessTokensApi;
   readonly console: ConsoleHosting;
+  /** The console's app client at the stateful stack's user pool (none with an external issuer). */
+  readonly signInClient?: ConsoleAppClient | undefined;
 
   constructor(
     scope: Construct,
@@ -24,20 +26,26 @@ export class StatelessStack extends Stack {
   ) {
     super(scope, id, props);
     const { data } = stateful;
-    const issuer = stateful.signIn?.issuer ?? config.signIn.external;
-    if (issuer === undefined)
-      throw new Error('console sign-in needs the stack-made user pool or an external issuer');
     const alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: `Access tokens (${config.stage}) alarms`,
       enforceSSL: true,
       masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
     if (config.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
-    // The API allows the console's origin, and the console's CSP names the API: the distribution is
-    // made after the API, and the API reads its domain lazily (no cycle: the CSP names the REST
-    // API's id only, never its stage or methods).
+    // The console's address is known last: the API allows its origin, and the user pool's console
+    // client registers its URL, while the console's CSP and config.json name the API and the
+    // client. So the distribution is made last, and those read its domain lazily. No cycle in the
+    // template: the CSP names the REST API's id only (never its stage or methods), the client names
+    // the distribution only.
     let hosting: ConsoleHosting | undefined;
     const consoleOrigin = Lazy.string({ produce: () => hosting?.origin });
+    // A console on a domain of its own (`-c consoleUrls=https://…/`), else the distribution's own
+    // address: one deployment registers it.
+    const consoleUrls = config.signIn.callbackUrls ?? [Lazy.string({ produce: () => hosting?.url })];
+    this.signInClient = stateful.signIn?.addConsoleClient(this, 'SignInClient', consoleUrls);
+    const issuer = this.signInClient?.issuer ?? config.signIn.external;
+    if (issuer === undefined)
+      throw new Error('console sign-in needs the stack-made user pool or an external issuer');
     this.service = new AccessTokensApi(this, 'Service', {
       tables: data.tables,
       bus: data.bus,
@@ -59,10 +67,15 @@ export class StatelessStack extends Stack {
       signIn: {
         issuer: issuer.issuer,
         clientId: issuer.clientId,
-        // Cognito's token endpoint is on its hosted sign-in domain, not on the issuer's host.
-        ...(stateful.signIn !== undefined ? { connectSources: [stateful.signIn.domain.baseUrl()] } : {}),
+        ...(stateful.signIn !== undefined
+          ? {
+              // Cognito's token endpoint is on its hosted sign-in domain, not on the issuer's host,
+              // and so is its sign-out endpoint, which its discovery document does not name.
+              connectSources: [stateful.signIn.domain.baseUrl()],
+              logoutEndpoint: stateful.signIn.logoutEndpoint,
+            }
+          : {}),
       },
-      // A console URL given at deploy time (`-c consoleUrls=https://…/`), else the distribution's own.
       ...(consoleUrl(config) !== undefined ? { redirectUri: consoleUrl(config) } : {}),
       buildDir: String(this.node.tryGetContext('consoleBuildDir') ?? CONSOLE_DIST),
     });
@@ -70,6 +83,6 @@ export class StatelessStack extends Stack {
   }
 }
 
-/** The first https console URL among the sign-in callback URLs, if one was given. */
+/** The first https console URL among the sign-in callback URLs, if any were given. */
 const consoleUrl = (config: StageConfig) =>
-  config.signIn.callbackUrls.find((url) => url.startsWith('https://'));
+  config.signIn.callbackUrls?.find((url) => url.startsWith('https://'));

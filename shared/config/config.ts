@@ -118,4 +118,14 @@ export const config = {
    * locally): no directory is kept.
    */
   userPoolId: () => optional('USER_POOL_ID'),
+  /**
+   * Running as a Lambda function (the runtime sets AWS_LAMBDA_FUNCTION_NAME): metrics go out as
+   * EMF, and traces to X-Ray. Anywhere else (`npm start`, tests) metrics stay in memory for
+   * `GET /_local/metrics`, and nothing is traced.
+   */
+  onLambda: () => optional('AWS_LAMBDA_FUNCTION_NAME') !== undefined,
+  /** The CloudWatch namespace of the service's metrics (`AccessTokens/<stage>`, set by the stack). */
+  metricsNamespace: () => optional('POWERTOOLS_METRICS_NAMESPACE') ?? 'AccessTokens/local',
+  /** X-Ray subsegments for AWS calls: on Lambda, unless POWERTOOLS_TRACE_ENABLED=false. */
+  tracingEnabled: () => config.onLambda() && optional('POWERTOOLS_TRACE_ENABLED') !== 'false',
 };

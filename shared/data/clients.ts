@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
+import { traced } from '../observability/tracer.js';
 import { DeadlineGuard } from './deadline.js';
 import { boundedRequestHandler } from './request-handler.js';
 
@@ -10,7 +11,8 @@ import { boundedRequestHandler } from './request-handler.js';
  * shared/events/clients.ts, so that functions which never publish do not bundle them. Every call
  * is bounded: a timeout per attempt and a number of attempts (DYNAMODB_TIMEOUT_MS,
  * DYNAMODB_MAX_ATTEMPTS), so a stalled database is a fast 503, never a hang. The authorizer's
- * reads are bounded tighter still (see `withinAuthorizerBounds`).
+ * reads are bounded tighter still (see `withinAuthorizerBounds`). On Lambda every call is an X-Ray
+ * subsegment (`traced`); the document client shares the base client's middleware, so it is too.
  */
 let base: DynamoDBClient | undefined;
 let document: DynamoDBDocumentClient | undefined;
@@ -25,12 +27,14 @@ const authorizerGuard = new DeadlineGuard(() => ({
 export function dynamoBase(): DynamoDBClient {
   if (base === undefined) {
     const endpoint = config.dynamoEndpoint();
-    base = new DynamoDBClient({
-      region: config.region(),
-      requestHandler: boundedRequestHandler(config.dynamoTimeoutMs(), authorizerGuard),
-      maxAttempts: config.dynamoMaxAttempts(),
-      ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    });
+    base = traced(
+      new DynamoDBClient({
+        region: config.region(),
+        requestHandler: boundedRequestHandler(config.dynamoTimeoutMs(), authorizerGuard),
+        maxAttempts: config.dynamoMaxAttempts(),
+        ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      }),
+    );
   }
   return base;
 }

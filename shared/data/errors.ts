@@ -28,3 +28,23 @@ export async function guarded<T>(message: string, write: () => Promise<T>): Prom
     throw error;
   }
 }
+
+/** Faults that mean DynamoDB (or the network to it) is down: 503, and nothing was let through. */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: { code?: string };
+  };
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'];
+  return (
+    network.includes(e.code ?? '') ||
+    network.includes(e.cause?.code ?? '') ||
+    e.name === 'TimeoutError' ||
+    e.name === 'ServiceUnavailable' ||
+    e.name === 'ProvisionedThroughputExceededException' ||
+    e.name === 'RequestLimitExceeded' ||
+    (e.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}

@@ -9,6 +9,16 @@ export const keys = {
   invite: (codeHash: string) => ({ pk: `INVITE#${codeHash}`, sk: 'INVITE' }),
   token: (accountId: string, tokenId: string) => ({ pk: `ACCT#${accountId}`, sk: `TOKEN#${tokenId}` }),
   memberTokens: (accountId: string, memberId: string) => `ACCT#${accountId}#MEMBER#${memberId}`,
+  /** Why and when a token was deleted, written by the same transaction (read by its stream handler). */
+  revokedToken: (accountId: string, tokenId: string) => ({
+    pk: `ACCT#${accountId}`,
+    sk: `REVOKED#${tokenId}`,
+  }),
+  /** When a member was removed, written by the same transaction (read by the members stream handler). */
+  removedMember: (accountId: string, memberId: string) => ({
+    pk: `ACCT#${accountId}`,
+    sk: `REMOVED#${memberId}`,
+  }),
   hash: (hash: string) => ({ pk: `HASH#${hash}`, sk: 'HASH' }),
   usedIdToken: (hash: string) => ({ pk: `IDTOKEN#${hash}`, sk: 'IDTOKEN' }),
   role: (accountId: string, key: string) => ({ pk: `ACCT#${accountId}`, sk: `ROLE#${key}` }),

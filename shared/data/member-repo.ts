@@ -20,6 +20,8 @@ export interface MemberRecord {
   readonly lastSeenTokenId?: string;
   /** SHA-256 of the member's pending invitation code, until it is accepted. */
   readonly inviteHash?: string;
+  /** When the role or custom roles last changed (epoch ms): `Member Permissions Changed`'s time. */
+  readonly permissionsChangedAt?: number;
   readonly version: number;
 }
 
@@ -35,6 +37,9 @@ export interface NewMember {
 }
 
 const table = () => config.tables.members();
+
+/** Longer than a stream keeps a record (24 h), so that the REMOVE it explains always finds it. */
+const REMOVAL_KEPT_MS = 7 * 24 * 3600 * 1000;
 
 const memberItem = (member: MemberRecord) => ({
   ...keys.member(member.accountId, member.memberId),
@@ -132,7 +137,12 @@ export const memberRepo = {
     );
   },
 
-  async delete(member: MemberRecord): Promise<void> {
+  /**
+   * Removes a member (if unchanged since read) with their email item and invitation, and records
+   * when (`at`) in the same transaction: a REMOVE's old image cannot say when the item was deleted,
+   * and the stream record's time is approximate (to the second on AWS, the minute locally).
+   */
+  async delete(member: MemberRecord, at = Date.now()): Promise<void> {
     await transact('the member was changed or removed by another request', [
       {
         Delete: {
@@ -143,7 +153,32 @@ export const memberRepo = {
       },
       { Delete: { TableName: table(), Key: keys.email(member.accountId, member.email) } },
       ...(member.inviteHash ? [{ Delete: { TableName: table(), Key: keys.invite(member.inviteHash) } }] : []),
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...keys.removedMember(member.accountId, member.memberId),
+            type: 'removal',
+            accountId: member.accountId,
+            memberId: member.memberId,
+            removedAt: at,
+            ttl: ttlOf(at + REMOVAL_KEPT_MS),
+          },
+        },
+      },
     ]);
+  },
+
+  /** When a removed member was removed (epoch ms); undefined if nothing here removed them. */
+  async removedAt(accountId: string, memberId: string): Promise<number | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: keys.removedMember(accountId, memberId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : Number(Item.removedAt);
   },
 
   /**

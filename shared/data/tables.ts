@@ -3,12 +3,14 @@
  * drift. Every data table has a string partition key `pk` and sort key `sk`.
  *
  * - members: `ACCT#<a>`/`MEMBER#<id>` (a member), `ACCT#<a>`/`EMAIL#<email>` (email uniqueness and
- *   lookup by email), `INVITE#<sha256>`/`INVITE` (a pending invitation, found by its code's hash).
+ *   lookup by email), `INVITE#<sha256>`/`INVITE` (a pending invitation, found by its code's hash),
+ *   `ACCT#<a>`/`REMOVED#<id>` (when a member was removed, written with the removal, kept 7 days).
  * - tokens: `ACCT#<a>`/`TOKEN#<id>` (a token or a console session; GSI byMember on
  *   `ACCT#<a>#MEMBER#<m>` for a member's personal tokens and sessions), `HASH#<sha256>`/`HASH` (a secret's hash: the authorizer's one strongly
  *   consistent GetItem, no GSI on the hot path; GSI byGraceEnd lists the secrets in a reset's
  *   grace period by its end, for the sweep that ends them on time), `IDTOKEN#<sha256>`/`IDTOKEN` (an
- *   OpenID Connect ID token already exchanged for a console session, kept until it expires).
+ *   OpenID Connect ID token already exchanged for a console session, kept until it expires),
+ *   `ACCT#<a>`/`REVOKED#<id>` (why and when a token was deleted, written with the delete, kept 7 days).
  * - roles: `ACCT#<a>`/`ROLE#<key>`.
  * - resources: `ACCT#<a>`/`ACCOUNT`, `ACCT#<a>`/`PROJ#<p>`, `ACCT#<a>`/`FLAG#<p>#<f>`.
  * Streams (new and old images) on members, tokens and roles drive revocation; `ttl` (epoch

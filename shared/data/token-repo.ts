@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
+import type { RevocationReason } from '../events/events.js';
 import { dynamo } from './clients.js';
 import { ConditionFailedError } from './errors.js';
 import { GRACE_SHARD, graceEndKey, keys, ttlOf } from './keys.js';
@@ -48,6 +49,19 @@ export interface HashRecord extends TokenRecord {
   readonly secretExpiresAt?: number;
 }
 
+/** Why and when a token was deleted: what `Token Revoked` says of a token that did not expire. */
+export interface RevocationRecord {
+  readonly reason: Extract<RevocationReason, 'deleted' | 'member_removed'>;
+  /** Epoch ms, taken by the process that deleted the token, in the same transaction. */
+  readonly revokedAt: number;
+}
+
+/**
+ * A stream keeps a record 24 h at most; a revocation record is kept longer, so that the REMOVE it
+ * explains always finds it.
+ */
+const REVOCATION_KEPT_MS = 7 * 24 * 3600 * 1000;
+
 const table = () => config.tables.tokens();
 
 function tokenItem(token: TokenRecord) {
@@ -92,6 +106,27 @@ function hashPuts(token: TokenRecord, currentIsNew = false): TransactItem[] {
     });
   }
   return puts;
+}
+
+/**
+ * Written in the transaction that deletes a token, because a REMOVE's old image cannot say when
+ * (or why) the item was deleted, and the stream record's time is approximate (to the second on
+ * AWS, to the minute on DynamoDB Local).
+ */
+function revocationPut(token: TokenRecord, revocation: RevocationRecord): TransactItem {
+  return {
+    Put: {
+      TableName: table(),
+      Item: {
+        ...keys.revokedToken(token.accountId, token.tokenId),
+        type: 'revocation',
+        accountId: token.accountId,
+        tokenId: token.tokenId,
+        ...revocation,
+        ttl: ttlOf(revocation.revokedAt + REVOCATION_KEPT_MS),
+      },
+    },
+  };
 }
 
 function hashesOf(token: TokenRecord): string[] {
@@ -203,38 +238,31 @@ export const tokenRepo = {
     await transact(CHANGED, items);
   },
 
-  /** Deletes a token and every hash item of it, if it is still at `expectedVersion`. */
-  async delete(token: TokenRecord, expectedVersion = token.version): Promise<void> {
+  /**
+   * Deletes a token and every hash item of it, if it is still as it was read, with its revocation
+   * record (reason `deleted`, at `at`) in the same transaction.
+   */
+  async delete(token: TokenRecord, at = Date.now()): Promise<void> {
     await transact('the token was changed or deleted by another request', [
       {
         Delete: {
           TableName: table(),
           Key: keys.token(token.accountId, token.tokenId),
-          ...versionGuard(expectedVersion),
+          ...versionGuard(token.version),
         },
       },
       ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+      revocationPut(token, { reason: 'deleted', revokedAt: at }),
     ]);
   },
 
   /**
-   * Revokes a token for a reason the stream handler will publish: the reason is stamped on the
-   * item, then the item and its hash items are deleted. A token already gone is left alone, so a
-   * second delivery changes nothing (returns false).
+   * Revokes a token for a reason the stream handler will publish (a member's removal, at the time
+   * of the removal): the token, its hash items and its revocation record in one transaction. A
+   * token already gone is left alone, so a second delivery changes nothing (returns false).
    */
-  async revoke(token: TokenRecord, reason: string): Promise<boolean> {
+  async revoke(token: TokenRecord, revocation: RevocationRecord): Promise<boolean> {
     try {
-      await transact('the token is already gone', [
-        {
-          Update: {
-            TableName: table(),
-            Key: keys.token(token.accountId, token.tokenId),
-            UpdateExpression: 'SET revokedReason = :reason',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':reason': reason },
-          },
-        },
-      ]);
       await transact('the token is already gone', [
         {
           Delete: {
@@ -244,12 +272,27 @@ export const tokenRepo = {
           },
         },
         ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+        revocationPut(token, revocation),
       ]);
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
       throw error;
     }
+  },
+
+  /** Why and when a deleted token was deleted; undefined for one that expired (or that nothing here deleted). */
+  async revocation(accountId: string, tokenId: string): Promise<RevocationRecord | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({
+        TableName: table(),
+        Key: keys.revokedToken(accountId, tokenId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined
+      ? undefined
+      : { reason: Item.reason as RevocationRecord['reason'], revokedAt: Number(Item.revokedAt) };
   },
 
   /** Secrets whose grace period after a reset has ended by `now`: their hash and grace end. */

@@ -1,15 +1,27 @@
 import { request } from 'node:http';
 import { FlushStageAuthorizersCacheCommand } from '@aws-sdk/client-api-gateway';
 import { config } from '../config/config.js';
+import { recordMetric } from '../observability/metrics.js';
 import { apiGateway } from './clients.js';
 
 /**
  * Revocation beats the cache: after any change of rights, the stage's authorizer cache is
  * flushed (on AWS FlushStageAuthorizersCache; locally the local gateway's flush), so a cached
  * answer never outlives the change. Called by the CRUD handler that committed the change, right
- * after its commit, and by the stream handlers as the backstop.
+ * after its commit, and by the stream handlers as the backstop. Each flush is counted
+ * (`AuthorizerCacheFlushes`, ok or failed).
  */
 export async function flushAuthorizerCache(): Promise<void> {
+  try {
+    await flush();
+  } catch (error) {
+    recordMetric('AuthorizerCacheFlushes', { outcome: 'failed' });
+    throw error;
+  }
+  recordMetric('AuthorizerCacheFlushes', { outcome: 'ok' });
+}
+
+async function flush(): Promise<void> {
   const local = config.localFlushUrl();
   if (local !== undefined) return postLocalFlush(local);
   await apiGateway().send(

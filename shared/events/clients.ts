@@ -2,11 +2,12 @@ import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { config } from '../config/config.js';
 import { boundedRequestHandler } from '../data/request-handler.js';
+import { traced } from '../observability/tracer.js';
 
 /**
  * The EventBridge and API Gateway clients (publishing; authorizer cache flushes by the stream
  * handlers and by the CRUD functions after a change of rights), created once on first use, every
- * call bounded like DynamoDB's: a timeout per attempt and a number of attempts.
+ * call bounded like DynamoDB's: a timeout per attempt and a number of attempts, and traced on Lambda.
  */
 let events: EventBridgeClient | undefined;
 let gateway: APIGatewayClient | undefined;
@@ -19,11 +20,11 @@ export const bounded = () => ({
 });
 
 export function eventBridge(): EventBridgeClient {
-  events ??= new EventBridgeClient(bounded());
+  events ??= traced(new EventBridgeClient(bounded()));
   return events;
 }
 
 export function apiGateway(): APIGatewayClient {
-  gateway ??= new APIGatewayClient(bounded());
+  gateway ??= traced(new APIGatewayClient(bounded()));
   return gateway;
 }

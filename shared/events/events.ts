@@ -1,34 +1,26 @@
 import { createHash } from 'node:crypto';
+import type { AccessEventOf, DetailOf } from './event-schemas.js';
 
 /** The events consumers react to (API.md "Revocation events"), on EventBridge with this source. */
 export const EVENT_SOURCE = 'access-tokens';
 
-export type DetailType =
-  | 'Token Created'
-  | 'Token Revoked'
-  | 'Token Reset'
-  | 'Member Removed'
-  | 'Member Permissions Changed';
+export const DETAIL_TYPES = [
+  'Token Created',
+  'Token Revoked',
+  'Token Reset',
+  'Member Removed',
+  'Member Permissions Changed',
+] as const;
+export type DetailType = (typeof DETAIL_TYPES)[number];
 
-export type RevocationReason = 'deleted' | 'member_removed' | 'expired' | 'reset';
+export const REVOCATION_REASONS = ['deleted', 'member_removed', 'expired', 'reset'] as const;
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
-export interface EventDetail {
-  readonly eventId: string;
-  readonly accountId: string;
-  readonly memberId: string;
-  readonly tokenId?: string;
-  readonly reason?: RevocationReason;
-  readonly occurredAt: number;
-}
-
+// The shapes are the zod schemas of event-schemas.ts (which also make docs/events/*.json); only
+// their types are imported here, so that publishing carries no zod into the stream handlers.
+export type EventDetail<T extends DetailType = DetailType> = DetailOf<T>;
 /** The EventBridge event shape (what the local sink stores and `GET /_local/events` returns). */
-export interface AccessEvent {
-  readonly id: string;
-  readonly source: typeof EVENT_SOURCE;
-  readonly 'detail-type': DetailType;
-  readonly time: string;
-  readonly detail: EventDetail;
-}
+export type AccessEvent<T extends DetailType = DetailType> = AccessEventOf<T>;
 
 /**
  * A deterministic event id: the same stream record (its eventID survives redelivery) and the same
@@ -39,11 +31,11 @@ export function eventIdOf(...parts: readonly string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function accessEvent(
-  detailType: DetailType,
-  fields: Omit<EventDetail, 'eventId'>,
+export function accessEvent<T extends DetailType>(
+  detailType: T,
+  fields: Omit<EventDetail<T>, 'eventId'>,
   idParts: readonly string[],
-): AccessEvent {
+): AccessEvent<T> {
   const eventId = eventIdOf(detailType, ...idParts);
   return {
     id: eventId,
@@ -51,5 +43,5 @@ export function accessEvent(
     'detail-type': detailType,
     time: new Date(fields.occurredAt).toISOString(),
     detail: { eventId, ...fields },
-  };
+  } as AccessEvent<T>;
 }

@@ -5,6 +5,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { config } from '../config/config.js';
 import { dynamoBase } from '../data/clients.js';
 import { logger } from '../http/logger.js';
+import { publishMetrics } from '../observability/metrics.js';
 import type { RecordOutcome } from '../services/revocation-service.js';
 import { flushAuthorizerCache } from './authorizer-cache.js';
 
@@ -17,7 +18,8 @@ export interface StreamBatchResponse {
  * batch responses: the failed records are reported, the rest are done) and idempotency keyed on
  * the record's eventID (a batch delivered twice publishes nothing twice). Records of a batch are
  * handled in order. When any record changed rights, the stage's authorizer cache is flushed once
- * for the batch; a failed flush fails the batch, so it is retried.
+ * for the batch; a failed flush fails the batch, so it is retried. The batch's metrics (events,
+ * revocations, lag, flushes) are published as the invocation ends.
  */
 export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) => Promise<RecordOutcome>) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -40,7 +42,7 @@ export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) =
     return { idempotent, idempotencyConfig };
   };
 
-  return async (event: DynamoDBStreamEvent, context: Context): Promise<StreamBatchResponse> => {
+  const handleBatch = async (event: DynamoDBStreamEvent, context: Context): Promise<StreamBatchResponse> => {
     logger.resetKeys();
     logger.appendKeys({ handler: name, requestId: context.awsRequestId });
     const { idempotent: handle, idempotencyConfig: idempotency } = setup();
@@ -65,5 +67,12 @@ export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) =
     }
     if (flush) await flushAuthorizerCache();
     return response as StreamBatchResponse;
+  };
+  return async (event: DynamoDBStreamEvent, context: Context): Promise<StreamBatchResponse> => {
+    try {
+      return await handleBatch(event, context);
+    } finally {
+      publishMetrics();
+    }
   };
 }

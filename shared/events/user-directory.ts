@@ -4,6 +4,7 @@ import {
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { config } from '../config/config.js';
+import { traced } from '../observability/tracer.js';
 import { bounded } from './clients.js';
 
 /**
@@ -17,7 +18,7 @@ import { bounded } from './clients.js';
 let client: CognitoIdentityProviderClient | undefined;
 
 const cognito = () => {
-  client ??= new CognitoIdentityProviderClient(bounded());
+  client ??= traced(new CognitoIdentityProviderClient(bounded()));
   return client;
 };
 

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { config } from '../config/config.js';
-import { ConditionFailedError } from '../data/errors.js';
+import { ConditionFailedError, isUnavailable } from '../data/errors.js';
+import { metricsPublisher } from '../observability/metrics.js';
 import { DomainError, type DomainErrorKind } from '../services/errors.js';
 import { type Principal, principalFromContext } from '../services/principal.js';
 import { checkApiVersionHeader } from './api-version.js';
@@ -40,26 +41,6 @@ export function errorBody(code: ErrorCode, message: string, requestId: string): 
     headers: JSON_HEADERS,
     body: JSON.stringify({ code, message, id: requestId }),
   };
-}
-
-/** Faults that mean DynamoDB (or the network to it) is down: 503, and nothing was let through. */
-function isUnavailable(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    code?: string;
-    $metadata?: { httpStatusCode?: number };
-    cause?: { code?: string };
-  };
-  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'];
-  return (
-    network.includes(e.code ?? '') ||
-    network.includes(e.cause?.code ?? '') ||
-    e.name === 'TimeoutError' ||
-    e.name === 'ServiceUnavailable' ||
-    e.name === 'ProvisionedThroughputExceededException' ||
-    e.name === 'RequestLimitExceeded' ||
-    (e.$metadata?.httpStatusCode ?? 0) >= 500
-  );
 }
 
 /** How each kind of domain error is answered. */
@@ -150,7 +131,7 @@ const CHANGES_RIGHTS = new Set(ROUTES.filter((r) => r.changesRights).map((r) => 
  * (`changesRights` in the route table), the stage's authorizer cache is flushed before the answer
  * goes back, so the next request with any affected token is authorized afresh.
  * The change is committed by then, so a failed flush must not turn it into a 500 (the caller would
- * retry a change that is done): it is logged (CDK counts these lines and alarms) and the answer
+ * retry a change that is done): it is logged and counted (an alarm watches the count) and the answer
  * stands. The stream handler's flush for the same change is the backstop: it fails its batch until
  * a flush succeeds, so a stale answer outlives the change by the stream lag, never the cache TTL.
  */
@@ -175,12 +156,16 @@ function toResult(result: ApiResult): APIGatewayProxyResult {
 
 type Routes<H> = Readonly<Record<string, H>>;
 
-/** The middy chain every API function shares: logging, error mapping, dispatch on `METHOD /resource/{path}`. */
+/**
+ * The middy chain every API function shares: metrics (published last, as the invocation ends),
+ * logging, error mapping, dispatch on `METHOD /resource/{path}`.
+ */
 function chain(
   dispatch: (event: APIGatewayProxyEvent, request: PublicRequest) => Promise<ApiResult>,
   flush?: () => Promise<void>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(metricsPublisher())
     .use(corsHeaders())
     .use(flush === undefined ? [requestLogger()] : [requestLogger(), flushOnChangeOfRights(flush)])
     .use(errorMapper())

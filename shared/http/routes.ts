@@ -48,7 +48,10 @@ const r = <M extends Route['method'], P extends string, F extends FunctionName>(
 
 const changesRights = <R extends Route>(route: R) => ({ ...route, changesRights: true as const });
 
-/** What a CRUD function logs when its flush after a change of rights fails; CDK counts these lines. */
+/**
+ * What a CRUD function logs when its flush after a change of rights fails (the failure is also
+ * counted, `AuthorizerCacheFlushes` with outcome `failed`, and alarmed on).
+ */
 export const FLUSH_FAILED_MESSAGE = 'authorizer cache flush after a change of rights failed';
 
 const TABLE = [

@@ -196,5 +196,8 @@ export function callerIdentityView(principal: Principal): CallerIdentityView {
         : principal.scope.kind === 'customRoles'
           ? 'custom'
           : 'inline',
+    ...(principal.member !== null
+      ? { memberRole: principal.member.role, memberCustomRoles: principal.member.customRoles }
+      : {}),
   };
 }

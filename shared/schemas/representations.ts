@@ -169,7 +169,18 @@ export const callerIdentitySchema = z
     serviceToken: z.boolean(),
     role: z
       .enum([...TOKEN_ROLES, 'custom', 'inline'])
-      .describe("The token's scope: its built-in role, or `custom` / `inline`"),
+      .describe(
+        "The token's scope: its built-in role, or `custom` / `inline`. It does not change when the member's role does: see `memberRole`",
+      ),
+    memberRole: z
+      .enum(BUILT_IN_ROLES)
+      .optional()
+      .describe(
+        "The token's member's built-in role now (absent for a service token, which has no member). A token may do only what its scope and its member's current roles both allow: a writer token of a member downgraded to reader says `role: writer`, `memberRole: reader`",
+      ),
+    memberCustomRoles: list(z.string())
+      .optional()
+      .describe("The keys of the custom roles the token's member holds now (absent for a service token)"),
   })
   .meta({ id: 'CallerIdentity' });
 

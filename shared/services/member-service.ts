@@ -89,7 +89,14 @@ export function memberService({
         'the owner cannot be demoted or given custom roles; the owner can transfer ownership to another member',
       );
     }
-    const after: MemberRecord = { ...member, role, customRoles, version: member.version + 1 };
+    const now = Date.now();
+    const after: MemberRecord = {
+      ...member,
+      role,
+      customRoles,
+      permissionsChangedAt: now,
+      version: member.version + 1,
+    };
     if (roleChanged && role === 'owner') {
       if (principal.member?.isOwner !== true) throw forbidden('only the owner can give the owner role');
       if (customRoles.length > 0) throw invalid(`${fields.customRoles}: the owner cannot have custom roles`);
@@ -99,7 +106,10 @@ export function memberService({
         throw forbidden('only the owner can give the owner role');
       await members.update([
         { before: member, after },
-        { before: owner, after: { ...owner, role: 'admin', version: owner.version + 1 } },
+        {
+          before: owner,
+          after: { ...owner, role: 'admin', permissionsChangedAt: now, version: owner.version + 1 },
+        },
       ]);
       return after;
     }

@@ -24,8 +24,13 @@ function images<T>(record: DynamoDBRecord): { before: Image<T>; after: Image<T> 
   return { before: image(record.dynamodb?.OldImage), after: image(record.dynamodb?.NewImage) };
 }
 
-/** When the change happened, in epoch ms (stream records carry seconds). */
-const changedAt = (record: DynamoDBRecord) =>
+/**
+ * The stream record's own time, in epoch ms: approximate (to the second on AWS, to the minute on
+ * DynamoDB Local). Events take the time that the write making the change stamped (see each
+ * handler), so this is left only for a change this service did not make (an item deleted by
+ * hand), where nothing stamped one.
+ */
+const approximateTime = (record: DynamoDBRecord) =>
   Math.round((record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000);
 
 /**
@@ -48,18 +53,38 @@ async function done(events: AccessEvent[], flush: boolean): Promise<RecordOutcom
 const ignored: RecordOutcome = { events: 0, flush: false };
 
 /**
+ * Why and when a removed token ended: its revocation record, written in the transaction that
+ * deleted it (`deleted`, `member_removed`); else its expiry (`expired`, at `expiresAt`, when it
+ * stopped working); else a delete this service did not make.
+ */
+async function tokenEnd(
+  record: DynamoDBRecord,
+  before: NonNullable<Image<TokenRecord>>,
+): Promise<{ reason: RevocationReason; occurredAt: number }> {
+  const revocation = await tokenRepo.revocation(before.accountId, before.tokenId);
+  if (revocation !== undefined) return { reason: revocation.reason, occurredAt: revocation.revokedAt };
+  // Stamped on the item by an earlier version of this service, before it deleted it.
+  if (before.revokedReason !== undefined)
+    return { reason: before.revokedReason, occurredAt: approximateTime(record) };
+  if (before.expiresAt !== undefined && removedByExpiry(record, before.expiresAt))
+    return { reason: 'expired', occurredAt: before.expiresAt };
+  return { reason: 'deleted', occurredAt: approximateTime(record) };
+}
+
+/**
  * Tokens table: creations, resets, rescopes and every way a token or a secret ends. `Token
- * Revoked` is published from the REMOVE of the token item, whatever removed it: the reason stamped
- * by whoever revoked it (a member's removal), DynamoDB TTL or a passed expiry (`expired`), or a
- * plain delete (`deleted`). A secret ended by a reset is `reset`.
+ * Revoked` is published from the REMOVE of the token item, whatever removed it: a delete or a
+ * member's removal (their revocation record says which, and when), DynamoDB TTL or a passed expiry
+ * (`expired`). A secret ended by a reset is `reset`. Each event's `occurredAt` is the time stamped
+ * by the write that made the change (creationDate, lastModified, the revocation record), or the
+ * expiry itself.
  */
 export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutcome> {
   const id = record.eventID ?? '';
-  const at = changedAt(record);
   const { before, after } = images<TokenRecord & HashRecord>(record);
   const item = after ?? before;
   if (item === undefined) return ignored;
-  const base = { accountId: item.accountId, memberId: item.memberId, tokenId: item.tokenId, occurredAt: at };
+  const base = { accountId: item.accountId, memberId: item.memberId, tokenId: item.tokenId };
 
   if (item.type === 'hash') {
     // A secret kept after a reset ends when its grace passes (TTL, or the local TTL sweep).
@@ -68,19 +93,22 @@ export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutc
       before?.secretExpiresAt !== undefined &&
       removedByExpiry(record, before.secretExpiresAt);
     if (!graceEnded) return ignored;
-    return done([accessEvent('Token Revoked', { ...base, reason: 'reset' }, [id, item.tokenId])], true);
+    const ended = { ...base, reason: 'reset' as const, occurredAt: before.secretExpiresAt! };
+    return done([accessEvent('Token Revoked', ended, [id, item.tokenId])], true);
   }
   if (item.type !== 'token') return ignored;
   // A console session is not an access token: no token events, but its end changes rights.
   if (item.session === true) return { events: 0, flush: record.eventName === 'REMOVE' };
 
   switch (record.eventName) {
-    case 'INSERT':
-      return done([accessEvent('Token Created', base, [id, item.tokenId])], false);
+    case 'INSERT': {
+      const created = { ...base, occurredAt: item.creationDate };
+      return done([accessEvent('Token Created', created, [id, item.tokenId])], false);
+    }
     case 'REMOVE': {
-      const reason: RevocationReason =
-        before?.revokedReason ?? (removedByExpiry(record, before?.expiresAt) ? 'expired' : 'deleted');
-      return done([accessEvent('Token Revoked', { ...base, reason }, [id, item.tokenId])], true);
+      if (before === undefined) return ignored;
+      const ended = { ...base, ...(await tokenEnd(record, before)) };
+      return done([accessEvent('Token Revoked', ended, [id, item.tokenId])], true);
     }
     case 'MODIFY': {
       if (before === undefined || after === undefined) return ignored;
@@ -88,12 +116,14 @@ export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutc
       let flush = !same(before.scope, after.scope) || before.expiresAt !== after.expiresAt;
       if (before.hash !== after.hash) {
         flush = true;
-        events.push(accessEvent('Token Reset', base, [id, item.tokenId]));
+        // The reset's own write stamped lastModified.
+        const reset = { ...base, occurredAt: after.lastModified };
+        events.push(accessEvent('Token Reset', reset, [id, item.tokenId]));
         const kept = new Set([after.hash, after.previousHash]);
         for (const secret of [before.hash, before.previousHash]) {
           if (secret !== undefined && !kept.has(secret)) {
             events.push(
-              accessEvent('Token Revoked', { ...base, reason: 'reset' }, [id, item.tokenId, secret]),
+              accessEvent('Token Revoked', { ...reset, reason: 'reset' }, [id, item.tokenId, secret]),
             );
           }
         }
@@ -116,21 +146,29 @@ export async function onMembersRecord(record: DynamoDBRecord): Promise<RecordOut
   const { before, after } = images<MemberRecord>(record);
   const item = after ?? before;
   if (item === undefined || item.type !== 'member') return ignored;
-  const base = { accountId: item.accountId, memberId: item.memberId, occurredAt: changedAt(record) };
+  const base = { accountId: item.accountId, memberId: item.memberId };
   if (record.eventName === 'INSERT') {
     await userDirectory.memberAdded(item.accountId, item.email);
     return ignored;
   }
   if (record.eventName === 'REMOVE') {
+    // Their tokens stopped working when the member was removed: that is when each is revoked.
+    const removedAt = (await memberRepo.removedAt(item.accountId, item.memberId)) ?? approximateTime(record);
     for (const token of await tokenRepo.listByMember(item.accountId, item.memberId)) {
-      await tokenRepo.revoke(token, 'member_removed');
+      await tokenRepo.revoke(token, { reason: 'member_removed', revokedAt: removedAt });
     }
     await userDirectory.memberRemoved(item.accountId, item.email);
-    return done([accessEvent('Member Removed', base, [id, item.memberId])], true);
+    const removed = { ...base, occurredAt: removedAt };
+    return done([accessEvent('Member Removed', removed, [id, item.memberId])], true);
   }
   if (record.eventName === 'MODIFY' && before && after) {
     const changed = before.role !== after.role || !same(before.customRoles, after.customRoles);
-    if (changed) return done([accessEvent('Member Permissions Changed', base, [id, item.memberId])], true);
+    const occurredAt = after.permissionsChangedAt ?? approximateTime(record);
+    if (changed)
+      return done(
+        [accessEvent('Member Permissions Changed', { ...base, occurredAt }, [id, item.memberId])],
+        true,
+      );
   }
   return ignored;
 }
@@ -143,7 +181,8 @@ export async function onRolesRecord(record: DynamoDBRecord): Promise<RecordOutco
   if (record.eventName !== 'MODIFY' || !before || !after) return ignored;
   if (same(before.policy, after.policy) && before.basePermissions === after.basePermissions) return ignored;
   const holders = (await memberRepo.list(after.accountId)).filter((m) => m.customRoles.includes(after.key));
-  const at = changedAt(record);
+  // The role's edit stamped lastModified.
+  const at = after.lastModified;
   return done(
     holders.map((m) =>
       accessEvent(

@@ -6,6 +6,7 @@
  * writes docs/console/*.png.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,10 +17,12 @@ import type { Api } from '../support/api.js';
 import {
   axeViolations,
   launchChromium,
+  logInAtProvider,
   newProfile,
   serious,
   sessionTokens,
   signIn,
+  timedReload,
 } from '../support/browser.js';
 import { within } from '../support/eventually.js';
 import { startTestStack } from '../support/stack.js';
@@ -144,34 +147,36 @@ describe('the console, for the owner', () => {
     expect(identity.status).toBe(200);
     expect(identity.body).toMatchObject({ tokenName: 'ci reader', role: 'reader' });
 
-    const start = performance.now();
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'New access token' }).waitFor();
     await page.getByRole('link', { name: '← Back to access tokens' }).click();
     await tokenRow(page, 'ci reader').waitFor();
-    console.log(
-      `console: signed in again silently and listed the tokens ${(performance.now() - start).toFixed(0)} ms after a reload`,
-    );
     expect(await page.content()).not.toContain(readerValue);
     await expect(tokenRow(page, 'ci reader').locator('code').textContent()).resolves.toBe(
       `atk_••••••••${readerValue.slice(-4)}`,
     );
   });
 
-  it('is interactive quickly on a reload (figure printed, not asserted)', async () => {
-    const start = performance.now();
-    await page.reload();
-    await page.getByRole('link', { name: '+ token' }).waitFor();
-    await tokenRow(page, 'ci reader').waitFor();
-    const interactive = performance.now() - start;
+  it('is interactive quickly on a reload (figures printed, not asserted)', async () => {
+    // Several reloads, each a silent sign-in: two page loads, the code exchange, POST /sessions
+    // and GET /tokens. The median, and the requests of the median one.
+    const runs = [];
+    for (let run = 0; run < 5; run++) runs.push(await timedReload(page));
+    runs.sort((a, b) => a.interactive - b.interactive);
+    const median = runs[Math.floor(runs.length / 2)]!;
     const js = readdirSync(join(CONSOLE_DIST, 'assets')).filter((file) => file.endsWith('.js'));
     const gzipped = js.reduce(
       (sum, file) => sum + gzipSync(readFileSync(join(CONSOLE_DIST, 'assets', file))).length,
       0,
     );
+    const requests = median.requests
+      .filter((request) => !request.what.startsWith('GET /assets/'))
+      .map((request) => `${request.what} ${request.start.toFixed(0)}+${request.duration.toFixed(0)}`);
     console.log(
-      `console: JavaScript ${(gzipped / 1024).toFixed(1)} KB gzipped (goal ≤ 100 KB); tokens page interactive ${interactive.toFixed(0)} ms after a reload, silent sign-in included (goal ≤ 1000 ms)`,
+      `console: JavaScript ${(gzipped / 1024).toFixed(1)} KB gzipped (goal ≤ 100 KB); tokens page interactive after a reload, silent sign-in included (goal ≤ 1000 ms): median ${median.interactive.toFixed(0)} ms of ${runs.map((r) => r.interactive.toFixed(0)).join(', ')} (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores); the median's requests (start+duration, ms): ${requests.join(', ')}`,
     );
+    expect(median.interactive).toBeGreaterThan(0);
+    await tokenRow(page, 'ci reader').waitFor();
     await checkAccessibility(page, 'access-tokens');
   });
 
@@ -248,19 +253,30 @@ describe('the console, for the owner', () => {
     await checkAccessibility(page, 'custom-roles');
   });
 
-  it('signs out: the session token is revoked, and a reload does not sign in again by itself', async () => {
+  it('signs out of the console and of the provider: the session token is revoked, a reload stays signed out, and signing in again asks who is there', async () => {
     const session = sessions.at(-1)!;
     expect((await callWith(session)).status).toBe(200);
+    const visited: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) visited.push(frame.url());
+    });
     await page.getByRole('button', { name: 'Sign out' }).click();
-    // The provider's own sign-out page (RP-initiated logout), then back to the console.
-    const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
-    const signInButton = page.getByRole('button', { name: 'Sign in' });
-    await confirm.or(signInButton).first().waitFor();
-    if (await confirm.isVisible()) await confirm.click();
-    await signInButton.waitFor();
+    // RP-initiated logout with the ID token as a hint: the provider asks nothing, and sends the
+    // browser back to the console, which says so.
+    await page.getByText('You have signed out.').waitFor();
+    const endSession = visited.find((url) => url.includes('/oidc/session/end?'));
+    expect(endSession, visited.join('\n')).toBeDefined();
+    expect(new URL(endSession!).searchParams.get('id_token_hint')).toMatch(/^ey/);
+    expect(visited.at(-1)).toBe(consoleUrl);
     await expect(callWith(session)).resolves.toMatchObject({ status: 401 });
+
     await page.reload();
+    const signInButton = page.getByRole('button', { name: 'Sign in' });
     await signInButton.waitFor();
+    await expect(page.getByRole('navigation', { name: 'Account settings' }).count()).resolves.toBe(0);
+    // The provider's session ended too: signing in again shows its login form.
+    await signInButton.click();
+    await logInAtProvider(page, 'owner@localhost');
   });
 });
 
@@ -331,5 +347,33 @@ describe('the console, for a reader and an admin', () => {
     await page.getByLabel("Show every member's tokens").check();
     await page.locator('tr', { hasText: 'admin@example.com' }).first().waitFor();
     await expect(page.locator('tr', { hasText: 'writer@example.com' }).count()).resolves.toBe(0);
+  });
+
+  it("signs out at Cognito's /logout when config.json names it (Cognito's discovery names no end-session endpoint)", async () => {
+    const page = await newPage();
+    const logoutEndpoint = `${new URL(consoleUrl).origin}/stand-in-cognito/logout`;
+    // config.json as the CDK stack writes it for its user pool: with Cognito's sign-out endpoint.
+    await page.route('**/config.json', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), logoutEndpoint } });
+    });
+    // Cognito itself is not here: a stand-in that notes the request and sends the browser back to
+    // `logout_uri`, as Cognito's /logout does once it has ended its session.
+    const logouts: URL[] = [];
+    await page.route(`${logoutEndpoint}?*`, async (route) => {
+      const url = new URL(route.request().url());
+      logouts.push(url);
+      await route.fulfill({ status: 302, headers: { location: url.searchParams.get('logout_uri') ?? '/' } });
+    });
+    const sessions = sessionTokens(page);
+    await signIn(page, consoleUrl, 'reader@example.com');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You have signed out.').waitFor();
+    expect(logouts).toHaveLength(1);
+    expect(Object.fromEntries(logouts[0]!.searchParams)).toEqual({
+      client_id: stack.signIn.clientId,
+      logout_uri: consoleUrl,
+    });
+    await expect(callWith(sessions.at(-1)!)).resolves.toMatchObject({ status: 401 });
   });
 });

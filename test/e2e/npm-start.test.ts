@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,11 +36,11 @@ function waitFor(output: () => string, pattern: RegExp, timeoutMs: number): Prom
 }
 
 describe('npm start', () => {
-  it('prints the owner token once, serves the API, and stops cleanly on SIGINT', async () => {
+  it('prints the owner token once, with progress lines and request logs kept in a file, serves the API, and stops cleanly on SIGINT', async () => {
     const port = await freePort();
     let output = '';
     child = spawn('npm', ['start', '--', '--in-memory'], {
-      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'INFO' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -58,6 +58,26 @@ describe('npm start', () => {
     expect(reply.status).toBe(200);
     expect(((await reply.json()) as { tokenKind: string }).tokenKind).toBe('personal');
     expect(output.match(/Owner token:/g)).toHaveLength(1);
+    // Each step says when it is done and how long it took.
+    for (const step of [
+      /DynamoDB Local is up \(\d+\.\d s\)/,
+      /Created tables: [\w-]+(, [\w-]+){4} \(\d+\.\d s\)/,
+      /Stream poller and TTL sweeper running \(\d+\.\d s\)/,
+      /Account created \(\d+\.\d s\)/,
+      /Console sign-in ready \(\d+\.\d s\)/,
+      /Serving the API on \S+ \(authorizer cache TTL \d+ s\), ready \d+\.\d s after the start/,
+    ])
+      expect(output).toMatch(step);
+    // The request's log line went to the file the startup lines name (written before the answer),
+    // not to the terminal.
+    const [, logFile] = output.match(/Request logs: (\S+requests\.log) /)!;
+    const logged = readFileSync(logFile!, 'utf8').trim().split('\n');
+    expect(JSON.parse(logged.at(-1)!)).toMatchObject({
+      message: 'request',
+      route: 'GET /api/v2/caller-identity',
+      status: 200,
+    });
+    expect(output).not.toContain('"message":"request"');
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       child?.once('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -91,6 +111,41 @@ describe('npm start', () => {
     expect(result.output).toContain('Java was not found');
     expect(result.output).not.toMatch(/\n\s+at /);
   }, 60_000);
+
+  it.each([
+    ['openjdk version "11.0.20" 2023-07-18', 'Java 11.0.20 is too old'],
+    ['java version "1.8.0_381"', 'Java 1.8.0_381 is too old'],
+  ])(
+    'a Java older than 17 (%s) is a one-line explanation, and the data folder is not blamed',
+    async (version, told) => {
+      // A `java` as an old JVM behaves: it prints its version, and fails to load DynamoDB Local's
+      // main class (compiled for Java 17) with UnsupportedClassVersionError.
+      const bin = mkdtempSync(join(tmpdir(), 'oldjava-'));
+      writeFileSync(
+        join(bin, 'java'),
+        [
+          '#!/bin/sh',
+          `if [ "$1" = "-version" ]; then echo '${version}' >&2; exit 0; fi`,
+          "echo 'Error: LinkageError occurred while loading main class software.amazon.dynamodb.services.local.main.ServerRunner' >&2",
+          "echo '  java.lang.UnsupportedClassVersionError: software/amazon/dynamodb/services/local/main/ServerRunner has been compiled by a more recent version of the Java Runtime (class file version 61.0)' >&2",
+          'exit 1',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'data-'));
+      const result = await runStart(
+        { PATH: `${bin}:${process.env.PATH}`, LOCAL_DATA_DIR: dir, PORT: String(await freePort()) },
+        [],
+      );
+      expect(result.code).toBe(1);
+      const last = result.output.trim().split('\n').at(-1);
+      expect(last).toContain(told);
+      expect(last).toContain('DynamoDB Local needs Java 17 or newer');
+      expect(result.output).not.toContain('could not use its data');
+      expect(result.output).not.toMatch(/\n\s+at /);
+    },
+    60_000,
+  );
 
   it('a corrupt data folder is a one-line explanation of what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'corrupt-'));

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
 import { ConsoleHosting } from '../../infra/constructs/console-hosting.js';
 import { CONSOLE_STAND_IN, templateApp } from './template-app.js';
 
@@ -42,6 +43,70 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   json = template.toJSON();
 });
+
+/**
+ * config.json as the deployment writes it: the file as staged, its deploy-time values (markers in
+ * the staged file) shown as the CloudFormation expressions that fill them.
+ */
+function stagedConfig(template: Template, assembly: string): Record<string, any> {
+  const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+  const config = deployments.find((d) => d.Properties.SystemMetadata['cache-control'] === 'no-cache')!;
+  const hash = config.Properties.SourceObjectKeys[0].replace(/\.zip$/, '');
+  const staged = JSON.parse(readFileSync(join(assembly, `asset.${hash}`, 'config.json'), 'utf8'));
+  const markers: Record<string, unknown> = config.Properties.SourceMarkers[0];
+  const filled = (text: string) =>
+    text.replace(/<<marker:0xbaba:\d+>>/g, (marker) => JSON.stringify(markers[marker]));
+  return {
+    ...Object.fromEntries(Object.entries(staged).map(([key, value]) => [key, filled(String(value))])),
+    deployment: config.Properties,
+  };
+}
+
+/**
+ * A cycle among a template's resources (Ref, Fn::GetAtt, Fn::Sub and DependsOn), as the resource
+ * ids around it; empty when there is none.
+ */
+function dependencyCycle(template: Record<string, any>): string[] {
+  const ids = new Set(Object.keys(template.Resources));
+  const needs = new Map<string, Set<string>>();
+  const collect = (value: unknown, into: Set<string>): void => {
+    if (typeof value !== 'object' || value === null) return; // arrays too: their keys are indexes
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string' && ids.has(inner)) into.add(inner);
+      else if (key === 'Fn::GetAtt' && Array.isArray(inner) && ids.has(inner[0])) into.add(inner[0]);
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? inner[0] : inner;
+        for (const [, name] of String(text).matchAll(/\$\{([^.}]+)/g)) if (ids.has(name!)) into.add(name!);
+        collect(inner, into);
+      } else collect(inner, into);
+    }
+  };
+  for (const [id, resource] of Object.entries<any>(template.Resources)) {
+    const into = new Set<string>([resource.DependsOn ?? []].flat());
+    collect(resource.Properties, into);
+    needs.set(id, into);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] => {
+    if (state.get(id) === 'done') return [];
+    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'open');
+    path.push(id);
+    for (const next of needs.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle.length > 0) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return [];
+  };
+  for (const id of ids) {
+    const cycle = visit(id);
+    if (cycle.length > 0) return cycle;
+  }
+  return [];
+}
 
 const only = (type: string) => {
   const found = Object.values(template.findResources(type));
@@ -112,22 +177,18 @@ describe('the console hosting', () => {
   it("deploys the build and a config.json with the API's URL and the sign-in settings given at deploy time", () => {
     const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment'));
     expect(deployments).toHaveLength(3);
-    const config = deployments.find((d) => d.Properties.SystemMetadata['cache-control'] === 'no-cache')!;
-    expect(config.Properties).toMatchObject({ Prune: false, DistributionPaths: ['/config.json'] });
-    // The file as staged, its deploy-time values as markers that the deployment fills in.
-    const hash = config.Properties.SourceObjectKeys[0].replace(/\.zip$/, '');
-    const staged = JSON.parse(readFileSync(join(assemblyDir, `asset.${hash}`, 'config.json'), 'utf8'));
-    const markers: Record<string, unknown> = config.Properties.SourceMarkers[0];
-    const filled = (text: string) =>
-      text.replace(/<<marker:0xbaba:\d+>>/g, (marker) => JSON.stringify(markers[marker]));
-    expect(staged.oidcIssuer).toBe('https://login.example.com/tenant-1');
-    expect(staged.oidcClientId).toBe('console');
-    expect(filled(staged.apiBaseUrl)).toMatch(
+    const config = stagedConfig(template, assemblyDir);
+    expect(config.deployment).toMatchObject({ Prune: false, DistributionPaths: ['/config.json'] });
+    expect(config.oidcIssuer).toBe('https://login.example.com/tenant-1');
+    expect(config.oidcClientId).toBe('console');
+    expect(config.apiBaseUrl).toMatch(
       /^https:\/\/\{"Ref":"Api\w+"\}\.execute-api\.eu-west-1\..+\/\{"Ref":"ApiDeploymentStageprod\w+"\}\/api\/v2$/,
     );
-    expect(filled(staged.redirectUri)).toMatch(
+    expect(config.redirectUri).toMatch(
       /^https:\/\/\{"Fn::GetAtt":\["ConsoleDistribution\w+","DomainName"\]\}\/$/,
     );
+    // An issuer with RP-initiated logout: the console finds its end-session endpoint in its discovery.
+    expect(config.logoutEndpoint).toBeUndefined();
     // The build: hashed assets kept a year and never pruned; index.html revalidated, invalidated on each deployment.
     const assets = deployments.find((d) => d.Properties.DestinationBucketKeyPrefix === 'assets/')!;
     expect(assets.Properties).toMatchObject({
@@ -144,5 +205,59 @@ describe('the console hosting', () => {
   it('outputs the console URL', () => {
     const outputs = Object.values(json.Outputs as Record<string, any>);
     expect(JSON.stringify(outputs)).toContain('DomainName');
+  });
+});
+
+describe("one deployment registers the console at the stack's user pool", () => {
+  /** The app's two stacks as `cdk deploy --all` makes them, with cdk-nag's checks (a finding fails synthesis). */
+  function deployment(context: Record<string, string> = {}) {
+    const { app, stateful, stateless } = buildApp(templateApp({ stage: 'dev', ...context }));
+    const assembly = app.synth();
+    const service = Template.fromStack(stateless);
+    const clients = Object.values(service.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    return {
+      client: clients[0]!.Properties,
+      config: stagedConfig(service, assembly.directory),
+      data: JSON.stringify(Template.fromStack(stateful).toJSON()),
+      stacks: { stateful, stateless },
+    };
+  }
+  const distributionUrl = {
+    'Fn::Join': [
+      '',
+      ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ConsoleDistribution/), 'DomainName'] }, '/'],
+    ],
+  };
+
+  it("makes the console's app client beside the distribution: its callback and sign-out URLs are the distribution's address", () => {
+    const { client, config, data, stacks } = deployment();
+    expect(client.CallbackURLs).toEqual([distributionUrl]);
+    expect(client.LogoutURLs).toEqual([distributionUrl]);
+    expect(client.UserPoolId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/RefSignInUserPool/) });
+    // config.json: that address, this client, and Cognito's sign-out endpoint on the hosted domain.
+    expect(config.redirectUri).toMatch(
+      /^https:\/\/\{"Fn::GetAtt":\["ConsoleDistribution\w+","DomainName"\]\}\/$/,
+    );
+    expect(config.oidcClientId).toMatch(/^\{"Ref":"SignInClient\w+"\}$/);
+    expect(config.logoutEndpoint).toMatch(
+      /^https:\/\/\{"Fn::ImportValue":"[^"]+RefSignInUserPoolDomain\w+"\}\.auth\.\{"Ref":"AWS::Region"\}\.amazoncognito\.com\/logout$/,
+    );
+    // No cycle: the stateful stack refers to nothing of the stateless one, which depends on it alone,
+    // and within the stateless stack (which CloudFormation, not synthesis, would refuse).
+    expect(data).not.toContain('Fn::ImportValue');
+    expect(stacks.stateless.dependencies).toEqual([stacks.stateful]);
+    expect(stacks.stateful.dependencies).toEqual([]);
+    expect(dependencyCycle(Template.fromStack(stacks.stateless).toJSON())).toEqual([]);
+  });
+
+  it('registers the URLs given with -c consoleUrls instead, for a console on a domain of its own', () => {
+    const { client, config } = deployment({
+      consoleUrls: 'https://console.example.com/,https://console.example.com/callback',
+    });
+    const urls = ['https://console.example.com/', 'https://console.example.com/callback'];
+    expect(client.CallbackURLs).toEqual(urls);
+    expect(client.LogoutURLs).toEqual(urls);
+    expect(config.redirectUri).toBe('https://console.example.com/');
   });
 });

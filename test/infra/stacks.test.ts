@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { API_FUNCTIONS } from '../../infra/constructs/api-functions.js';
 import { STREAMS } from '../../infra/constructs/background-functions.js';
+import { STREAM_LAG_ALARM_MS } from '../../infra/constructs/service-alarms.js';
 import { StageConfigError, stageConfig } from '../../infra/stage-config.js';
 import {
   GATEWAY_RESPONSES,
@@ -14,7 +15,16 @@ import {
   methodNotAllowed,
   RESOURCE_METHODS,
 } from '../../shared/http/gateway-responses.js';
-import { FLUSH_FAILED_MESSAGE, ROUTES, type Route } from '../../shared/http/routes.js';
+import { ROUTES, type Route } from '../../shared/http/routes.js';
+import {
+  AUTHORIZATION_REASONS,
+  METRIC_NAMES,
+  METRICS,
+  type MetricDefinition,
+  metricsNamespace,
+  SERVICE_NAME,
+  seriesKey,
+} from '../../shared/observability/definitions.js';
 import { templateApp } from './template-app.js';
 
 const routes: readonly Route[] = ROUTES;
@@ -344,11 +354,15 @@ describe('the stateless stack', () => {
       'MembersStream',
       {
         'tokens/index/byMember': d('Query'),
-        tokens: d('UpdateItem', 'DeleteItem'),
+        tokens: d('DeleteItem', 'PutItem'),
+        members: d('GetItem'),
         idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       },
     ],
-    ['TokensStream', { idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') }],
+    [
+      'TokensStream',
+      { tokens: d('GetItem'), idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
+    ],
     [
       'RolesStream',
       { members: d('Query'), idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
@@ -395,26 +409,14 @@ describe('the stateless stack', () => {
     },
   );
 
-  it("counts a handler's failed flush from its logs, and alarms on it", () => {
-    const filters = resourcesOf('AWS::Logs::MetricFilter');
-    expect(filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort()).toEqual(
-      ['Members', 'Roles', 'Tokens'].map((name) => expect.stringMatching(new RegExp(`^Service${name}Logs`))),
-    );
-    for (const [, filter] of filters) {
-      expect(filter.Properties).toMatchObject({
-        FilterPattern: `"${FLUSH_FAILED_MESSAGE}"`,
-        MetricTransformations: [
-          {
-            MetricNamespace: 'AccessTokens/prod',
-            MetricName: 'AuthorizerCacheFlushFailures',
-            MetricValue: '1',
-          },
-        ],
-      });
-    }
+  it('alarms on any failed authorizer cache flush, as the functions count them', () => {
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AccessTokens/prod',
-      MetricName: 'AuthorizerCacheFlushFailures',
+      MetricName: 'AuthorizerCacheFlushes',
+      Dimensions: Match.arrayWith([
+        { Name: 'outcome', Value: 'failed' },
+        { Name: 'service', Value: SERVICE_NAME },
+      ]),
       Statistic: 'Sum',
       Threshold: 0,
     });
@@ -482,9 +484,9 @@ describe('the stateless stack', () => {
     });
   });
 
-  it('has alarms for authorizer errors and latency, 5xx rate, failed flushes, DLQ depth and iterator age, all on the alarm topic', () => {
+  it('has alarms for authorizer errors, error rate and latency, 5xx rate, failed flushes, failed events, stream lag, DLQ depth and iterator age, all on the alarm topic', () => {
     const alarms = resourcesOf('AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(13);
     const topic = resourcesOf('AWS::SNS::Topic')[0]![0];
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
     const names = alarms.map(([id]) => id).join(' ');
@@ -493,10 +495,120 @@ describe('the stateless stack', () => {
       'AuthorizerLatency',
       'Api5xxRate',
       'AuthorizerCacheFlushFailures',
+      'AuthorizerErrorRate',
+      'EventsFailed',
+      'StreamLag',
       'MembersDlqDepth',
       'TokensIteratorAge',
     ])
       expect(names).toContain(part);
+  });
+});
+
+describe('observability', () => {
+  /** The dashboard's body, its CloudFormation tokens (region, table names) replaced by a marker. */
+  function dashboardBody(): { start: string; widgets: { type: string; properties: Record<string, any> }[] } {
+    const dashboards = resourcesOf('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const dashboard = dashboards[0]![1];
+    const parts: unknown[] = dashboard.Properties.DashboardBody['Fn::Join'][1];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+  }
+
+  /** Every metric a widget draws: `[namespace, name, {dimension: value}, statistic]`. */
+  function drawn(widget: { properties: Record<string, any> }) {
+    return ((widget.properties.metrics ?? []) as unknown[][]).map((entry) => {
+      const options = entry.at(-1) as { stat?: string };
+      const [namespace, name, ...pairs] = entry.slice(0, -1) as string[];
+      const dimensions: Record<string, string> = {};
+      for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]!] = pairs[i + 1]!;
+      return { namespace, name, dimensions, stat: options.stat };
+    });
+  }
+
+  it("every function writes its metrics to the stage's namespace as the service, traced", () => {
+    const functions = resourcesOf('AWS::Lambda::Function').filter(([id]) => id.startsWith('Service'));
+    expect(functions.length).toBeGreaterThan(10);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('prod'),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      });
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it('the dashboard shows every series the service records, by the names and dimensions of the definitions, and no other', () => {
+    const ours = dashboardBody()
+      .widgets.flatMap(drawn)
+      .filter((m) => m.namespace === metricsNamespace('prod'));
+    const key = (name: string, dimensions: Record<string, string>) => seriesKey(name, dimensions);
+    const shown = new Set(ours.map((m) => key(m.name!, m.dimensions)));
+    const defined = METRIC_NAMES.flatMap((name) =>
+      (METRICS[name] as MetricDefinition).series.map((series) =>
+        key(name, { service: SERVICE_NAME, ...series }),
+      ),
+    );
+    expect([...shown].sort()).toEqual([...defined].sort());
+  });
+
+  it("answers how many requests were denied for each reason over the dashboard's time range (an hour by default)", () => {
+    const body = dashboardBody();
+    expect(body.start).toBe('-PT1H');
+    const totals = body.widgets.find(
+      (w) =>
+        w.properties.view === 'singleValue' &&
+        w.properties.setPeriodToTimeRange === true &&
+        /denied/.test(w.properties.title),
+    )!;
+    expect(drawn(totals).map((m) => [m.name, m.dimensions.outcome, m.dimensions.reason, m.stat])).toEqual(
+      AUTHORIZATION_REASONS.deny.map((reason) => ['Authorizations', 'deny', reason, 'Sum']),
+    );
+  });
+
+  it('shows how far behind revocation is (stream lag p50, p99, max) and the health of the API, functions and tables', () => {
+    const metrics = dashboardBody().widgets.flatMap(drawn);
+    const lag = metrics.filter((m) => m.name === 'StreamLag').map((m) => m.stat);
+    expect(new Set(lag)).toEqual(new Set(['p50', 'p99', 'Maximum']));
+    const namespaces = new Set(metrics.map((m) => m.namespace));
+    for (const namespace of ['AWS/ApiGateway', 'AWS/Lambda', 'AWS/DynamoDB'])
+      expect(namespaces).toContain(namespace);
+    expect(metrics.filter((m) => m.name === 'IteratorAge')).toHaveLength(STREAMS.length);
+  });
+
+  it('alarms on events that could not be published, on stream lag p99, and on the rate of authorizer error decisions', () => {
+    const emf = (dimensions: Record<string, string> = {}) =>
+      Match.arrayWith(
+        Object.entries({ ...dimensions, service: SERVICE_NAME }).map(([Name, Value]) => ({ Name, Value })),
+      );
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AccessTokens/prod',
+      MetricName: 'EventsFailed',
+      Dimensions: emf(),
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AccessTokens/prod',
+      MetricName: 'StreamLag',
+      ExtendedStatistic: 'p99',
+      Threshold: STREAM_LAG_ALARM_MS,
+      EvaluationPeriods: 3,
+    });
+    const [, rate] = resourcesOf('AWS::CloudWatch::Alarm').find(([id]) =>
+      id.includes('AuthorizerErrorRate'),
+    )!;
+    const queries = rate.Properties.Metrics as any[];
+    const stats = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat.Metric);
+    expect(
+      stats
+        .filter((m) => m.MetricName === 'Authorizations')
+        .map((m) => m.Dimensions.find((d: any) => d.Name === 'reason').Value)
+        .sort(),
+    ).toEqual([...AUTHORIZATION_REASONS.error].sort());
+    expect(stats.some((m) => m.Namespace === 'AWS/Lambda' && m.MetricName === 'Invocations')).toBe(true);
+    expect(rate.Properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 3 });
   });
 });
 
@@ -650,13 +762,14 @@ describe('console sign-in', () => {
   });
 
   it('the console is a public client: authorization code (with PKCE) only, no secret, ID tokens valid 8 h', () => {
-    stateful.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
-    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+    // Beside the console's distribution (its callback URLs: console-hosting.test.ts).
+    stateful.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
+    stateless.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
-      CallbackURLs: ['http://localhost:3000/', 'http://localhost:3000/callback'],
       SupportedIdentityProviders: ['COGNITO'],
       IdTokenValidity: 480,
       RefreshTokenValidity: 480,
@@ -682,7 +795,7 @@ describe('console sign-in', () => {
     expect(variables).toMatchObject({
       CONSOLE_ACCOUNT_ID: 'main',
       OIDC_ISSUER: { 'Fn::Join': ['', issuerParts] },
-      OIDC_CLIENT_ID: { 'Fn::ImportValue': expect.stringMatching(/RefSignInUserPoolConsole/) },
+      OIDC_CLIENT_ID: { Ref: expect.stringMatching(/^SignInClient/) },
       OIDC_JWKS_URI: { 'Fn::Join': ['', [...issuerParts, '/.well-known/jwks.json']] },
     });
     expect(variables.USER_POOL_ID).toBeUndefined();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAuthorizerCache } from '../../shared/events/authorizer-cache.js';
 import { accessEvent } from '../../shared/events/events.js';
 import { PublishError, publish } from '../../shared/events/publisher.js';
+import { localMetrics } from '../../shared/observability/metrics.js';
 
 /**
  * The AWS side of publishing and flushing, against a small HTTP server that speaks the
@@ -75,11 +76,24 @@ const event = (type: 'Token Created' | 'Token Revoked', n: number) =>
     `r${n}`,
   ]);
 
+/** The sum of one series of the metrics this process recorded (off Lambda: in memory). */
+const counted = (name: string, dimensions: Record<string, string> = {}) =>
+  localMetrics().metrics.find(
+    (m) =>
+      m.name === name &&
+      JSON.stringify(m.dimensions) === JSON.stringify({ service: 'access-tokens', ...dimensions }),
+  )!.sum;
+
 describe('publishing to EventBridge', () => {
   it('checks FailedEntryCount on a 200 answer and retries only the failed entries', async () => {
     calls.length = 0;
     failuresToInject = [['Token Revoked']];
+    const created = counted('EventsPublished', { detailType: 'Token Created' });
+    const revoked = counted('EventsPublished', { detailType: 'Token Revoked' });
     await publish([event('Token Created', 1), event('Token Revoked', 2)]);
+    // Each event counted once, when it went: the retried one too, nothing as failed.
+    expect(counted('EventsPublished', { detailType: 'Token Created' })).toBe(created + 1);
+    expect(counted('EventsPublished', { detailType: 'Token Revoked' })).toBe(revoked + 1);
     const puts = calls.filter((c) => c.target === 'AWSEvents.PutEvents');
     expect(puts).toHaveLength(2);
     expect(puts[0]!.body.Entries.map((e: any) => e.DetailType)).toEqual(['Token Created', 'Token Revoked']);
@@ -92,8 +106,37 @@ describe('publishing to EventBridge', () => {
   it('fails after its retries when entries keep failing, so the stream record is retried', async () => {
     calls.length = 0;
     failuresToInject = [['Token Revoked'], ['Token Revoked'], ['Token Revoked'], ['Token Revoked']];
-    await expect(publish([event('Token Revoked', 3)])).rejects.toThrow(PublishError);
+    const failed = counted('EventsFailed');
+    const published = counted('EventsPublished', { detailType: 'Token Created' });
+    await expect(publish([event('Token Created', 4), event('Token Revoked', 3)])).rejects.toThrow(
+      PublishError,
+    );
     expect(calls.filter((c) => c.target === 'AWSEvents.PutEvents')).toHaveLength(4);
+    expect(counted('EventsFailed')).toBe(failed + 1);
+    expect(counted('EventsPublished', { detailType: 'Token Created' })).toBe(published + 1);
+  });
+
+  it('counts revocations by reason, and the lag of revocations that a write made, not of expiries', async () => {
+    failuresToInject = [];
+    const revoked = (reason: 'deleted' | 'expired' | 'reset', occurredAt: number) =>
+      accessEvent('Token Revoked', { accountId: 'a', memberId: 'm', tokenId: 't', reason, occurredAt }, [
+        reason,
+      ]);
+    const deleted = counted('TokensRevoked', { reason: 'deleted' });
+    const expired = counted('TokensRevoked', { reason: 'expired' });
+    const lag = () => localMetrics().metrics.find((m) => m.name === 'StreamLag')!;
+    const before = lag();
+    const now = Date.now();
+    await publish([
+      revoked('deleted', now - 1000),
+      revoked('expired', now - 86_400_000),
+      revoked('reset', now - 60_000),
+    ]);
+    expect(counted('TokensRevoked', { reason: 'deleted' })).toBe(deleted + 1);
+    expect(counted('TokensRevoked', { reason: 'expired' })).toBe(expired + 1);
+    expect(lag().count).toBe(before.count + 1);
+    expect(lag().sum - before.sum).toBeGreaterThanOrEqual(1000);
+    expect(lag().sum - before.sum).toBeLessThan(60_000);
   });
 
   it('sends at most 10 entries per PutEvents call', async () => {
@@ -107,8 +150,10 @@ describe('publishing to EventBridge', () => {
 describe('flushing the authorizer cache on AWS', () => {
   it("calls FlushStageAuthorizersCache for this API's stage", async () => {
     calls.length = 0;
+    const flushes = counted('AuthorizerCacheFlushes', { outcome: 'ok' });
     await flushAuthorizerCache();
     expect(calls).toHaveLength(1);
+    expect(counted('AuthorizerCacheFlushes', { outcome: 'ok' })).toBe(flushes + 1);
     expect(calls[0]).toMatchObject({
       method: 'DELETE',
       path: '/restapis/abc123/stages/prod/cache/authorizers',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Account, Api, addMember, newAccount } from '../support/api.js';
 
@@ -17,6 +18,49 @@ describe('caller identity', () => {
       tokenKind: 'personal',
       serviceToken: false,
     });
+  });
+
+  it("shows the token's scope beside what its member is now: a downgraded member's writer token says writer, and reader", async () => {
+    const role = await api.post(account.ownerToken, '/roles', {
+      key: `viewer-${randomUUID().slice(0, 8)}`,
+      name: 'Viewer',
+      policy: [{ effect: 'allow', actions: ['viewProject'], resources: ['proj/*'] }],
+    });
+    expect(role.status).toBe(201);
+    const member = await addMember(api, account.ownerToken, 'writer');
+    const writerToken = await api.post(member.token, '/tokens', { name: 'ci', role: 'writer' });
+    expect((await api.get(writerToken.body.token, '/caller-identity')).body).toMatchObject({
+      role: 'writer',
+      memberRole: 'writer',
+      memberCustomRoles: [],
+    });
+    const changed = await api.patch(account.ownerToken, `/members/${member.memberId}`, [
+      { op: 'replace', path: '/role', value: 'reader' },
+      { op: 'replace', path: '/customRoles', value: [role.body.key] },
+    ]);
+    expect(changed.status).toBe(200);
+    const after = await api.get(writerToken.body.token, '/caller-identity');
+    expect(after.body).toMatchObject({
+      tokenId: writerToken.body._id,
+      memberId: member.memberId,
+      role: 'writer',
+      memberRole: 'reader',
+      memberCustomRoles: [role.body.key],
+    });
+  });
+
+  it("the owner's token names the owner role; a service token has no member, so no member role", async () => {
+    const own = await api.get(account.ownerToken, '/caller-identity');
+    expect(own.body).toMatchObject({ memberRole: 'owner', memberCustomRoles: [] });
+    const service = await api.post(account.ownerToken, '/tokens', {
+      name: 'deploys',
+      role: 'writer',
+      serviceToken: true,
+    });
+    const identity = await api.get(service.body.token, '/caller-identity');
+    expect(identity.body).toMatchObject({ serviceToken: true, tokenKind: 'service', role: 'writer' });
+    expect(identity.body).not.toHaveProperty('memberRole');
+    expect(identity.body).not.toHaveProperty('memberCustomRoles');
   });
 
   it('check gives the effective decision and which side denied', async () => {

@@ -4,9 +4,10 @@
  * redirect rather than a hidden iframe, so that no third-party cookie and no `frame-src` is needed;
  * a reload signs in again with `prompt=none` through the provider's own session.
  *
- * What must survive the redirect (state, nonce, code_verifier, where to come back to) is kept in
- * sessionStorage for the few seconds of the round trip and removed as soon as the browser is back;
- * it is not a credential without the provider's code, which is single use. The session token is
+ * What must survive the redirect (state, nonce, code_verifier, where to come back to, the settings
+ * the sign-in began with) is kept in sessionStorage for the few seconds of the round trip and
+ * removed as soon as the browser is back; it is not a credential without the provider's code,
+ * which is single use. The session token is
  * never stored anywhere but in memory (session.ts).
  */
 import { challengeOf, jwtClaims, randomToken } from './pkce';
@@ -15,6 +16,8 @@ export interface OidcSettings {
   readonly oidcIssuer: string;
   readonly oidcClientId: string;
   readonly redirectUri: string;
+  /** Cognito's sign-out endpoint (its discovery document names none); see ConsoleConfig. */
+  readonly logoutEndpoint?: string;
 }
 
 interface Discovery {
@@ -24,15 +27,22 @@ interface Discovery {
   readonly end_session_endpoint?: string;
 }
 
-interface Pending {
+interface Pending<S extends OidcSettings> {
   readonly state: string;
   readonly nonce: string;
   readonly verifier: string;
   readonly returnTo: string;
+  /** The settings the sign-in began with: the code is redeemed with the same client and redirect URI. */
+  readonly settings: S;
+}
+
+/** The browser is back from the provider with what it brought for the sign-in this tab began. */
+export interface Returned<S extends OidcSettings> {
+  readonly pending: Pending<S>;
+  readonly query: URLSearchParams;
 }
 
 export type SignInResult =
-  | { readonly kind: 'none' }
   | {
       readonly kind: 'signed-in';
       readonly idToken: string;
@@ -84,16 +94,17 @@ export function discover(issuer: string): Promise<Discovery> {
 }
 
 /** Sends the browser to the provider; `silent` asks it not to show any page (`prompt=none`). */
-export async function beginSignIn(
-  settings: OidcSettings,
+export async function beginSignIn<S extends OidcSettings>(
+  settings: S,
   options: { silent: boolean; returnTo: string },
 ): Promise<void> {
   const provider = await discover(settings.oidcIssuer);
-  const pending: Pending = {
+  const pending: Pending<S> = {
     state: randomToken(16),
     nonce: randomToken(16),
     verifier: randomToken(32),
     returnTo: options.returnTo,
+    settings,
   };
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   const url = new URL(provider.authorization_endpoint);
@@ -112,28 +123,36 @@ export async function beginSignIn(
   location.assign(url.href);
 }
 
-function takePending(): Pending | undefined {
+function takePending<S extends OidcSettings>(): Pending<S> | undefined {
   const text = sessionStorage.getItem(PENDING_KEY);
   sessionStorage.removeItem(PENDING_KEY);
   if (text === null) return undefined;
   try {
-    return JSON.parse(text) as Pending;
+    return JSON.parse(text) as Pending<S>;
   } catch {
     return undefined;
   }
 }
 
 /**
- * If the browser has just come back from the provider, takes what it brought (a code or an
- * error), removes it from the address bar, and exchanges the code for the ID token.
+ * If the browser has just come back from the provider (a code or an error, with the state of the
+ * sign-in this tab began), takes that sign-in's keepsakes and removes the answer from the address
+ * bar. Synchronous, so that a page coming back needs no other read before the code exchange.
  */
-export async function completeSignIn(settings: OidcSettings): Promise<SignInResult> {
+export function returnedFromProvider<S extends OidcSettings>(): Returned<S> | undefined {
   const query = new URLSearchParams(location.search);
   const state = query.get('state');
-  if (state === null || (!query.has('code') && !query.has('error'))) return { kind: 'none' };
-  const pending = takePending();
+  if (state === null || (!query.has('code') && !query.has('error'))) return undefined;
+  const pending = takePending<S>();
   history.replaceState(null, '', `${location.pathname}${pending?.returnTo ?? ''}`);
-  if (pending === undefined || pending.state !== state) return { kind: 'none' };
+  return pending?.state === state && pending.settings !== undefined ? { pending, query } : undefined;
+}
+
+/** What the provider answered: an error, or a code that is exchanged here for the ID token. */
+export async function completeSignIn<S extends OidcSettings>({
+  pending,
+  query,
+}: Returned<S>): Promise<SignInResult> {
   const error = query.get('error');
   if (error !== null) {
     return {
@@ -143,6 +162,7 @@ export async function completeSignIn(settings: OidcSettings): Promise<SignInResu
       returnTo: pending.returnTo,
     };
   }
+  const { settings } = pending;
   const provider = await discover(settings.oidcIssuer);
   const response = await fetch(provider.token_endpoint, {
     method: 'POST',
@@ -169,17 +189,29 @@ export async function completeSignIn(settings: OidcSettings): Promise<SignInResu
   return { kind: 'signed-in', idToken: answer.id_token, nonce: pending.nonce, returnTo: pending.returnTo };
 }
 
-/** Ends the provider's session too, when it offers RP-initiated logout; otherwise does nothing. */
+/**
+ * Ends the provider's own session too, so that signing in again asks who is there: at Cognito's
+ * `/logout` (given by configuration: its discovery names none), or at the `end_session_endpoint`
+ * of OpenID Connect RP-initiated logout, with the ID token as a hint (the local provider then asks
+ * nothing). Either sends the browser back to the console. Without either, does nothing.
+ */
 export async function endProviderSession(
   settings: OidcSettings,
   idToken: string | undefined,
 ): Promise<boolean> {
-  const provider = await discover(settings.oidcIssuer).catch(() => undefined);
-  if (provider?.end_session_endpoint === undefined) return false;
-  const url = new URL(provider.end_session_endpoint);
-  url.searchParams.set('client_id', settings.oidcClientId);
-  url.searchParams.set('post_logout_redirect_uri', settings.redirectUri);
-  if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
+  let url: URL;
+  if (settings.logoutEndpoint !== undefined) {
+    url = new URL(settings.logoutEndpoint);
+    url.searchParams.set('client_id', settings.oidcClientId);
+    url.searchParams.set('logout_uri', settings.redirectUri);
+  } else {
+    const provider = await discover(settings.oidcIssuer).catch(() => undefined);
+    if (provider?.end_session_endpoint === undefined) return false;
+    url = new URL(provider.end_session_endpoint);
+    url.searchParams.set('client_id', settings.oidcClientId);
+    url.searchParams.set('post_logout_redirect_uri', settings.redirectUri);
+    if (idToken !== undefined) url.searchParams.set('id_token_hint', idToken);
+  }
   location.assign(url.href);
   return true;
 }

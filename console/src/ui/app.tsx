@@ -2,10 +2,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, configureApi } from '../api/client';
 import type { Session } from '../api/types';
 import { isAdmin } from '../api/types';
-import { beginSignIn, completeSignIn, endProviderSession, NEEDS_INTERACTION } from '../auth/oidc';
+import {
+  beginSignIn,
+  completeSignIn,
+  endProviderSession,
+  NEEDS_INTERACTION,
+  returnedFromProvider,
+} from '../auth/oidc';
 import { endSession, startSession } from '../auth/session';
 import { type ConsoleConfig, loadConfig } from '../config';
 import { AuthorizationsPage } from './authorizations-page';
+import { FieldError } from './forms';
 import { MembersPage } from './members-page';
 import { RolesPage } from './roles-page';
 import { href, type Route, useRoute } from './router';
@@ -23,25 +30,39 @@ type Phase =
     }
   | { readonly kind: 'signed-in'; readonly config: ConsoleConfig; readonly session: Session };
 
-/** Set by sign-out, so that the next load does not sign in again silently through the provider's session. */
+/**
+ * Set by sign-out, so that the next load does not sign in again silently (through a provider
+ * session that survived: one with no sign-out endpoint). `just` says it on the page that follows.
+ */
 const SIGNED_OUT_KEY = 'console.signedOut';
 
 async function boot(setPhase: (phase: Phase) => void): Promise<void> {
-  const config = await loadConfig();
+  // Back from the provider, the settings the sign-in began with are at hand: no config.json read
+  // stands before the code exchange.
+  const returned = returnedFromProvider<ConsoleConfig>();
+  const config = returned?.pending.settings ?? (await loadConfig());
   configureApi(config.apiBaseUrl, () =>
     setPhase({ kind: 'signed-out', config, notice: 'Your session has ended. Sign in again to go on.' }),
   );
-  const result = await completeSignIn(config);
-  if (result.kind === 'signed-in') {
-    setPhase({ kind: 'starting', message: 'Signing in…' });
-    const session = await startSession(result.idToken, result.nonce);
-    return setPhase({ kind: 'signed-in', config, session });
-  }
-  if (result.kind === 'refused') {
+  if (returned !== undefined) {
+    const result = await completeSignIn(returned);
+    if (result.kind === 'signed-in') {
+      setPhase({ kind: 'starting', message: 'Signing in…' });
+      const session = await startSession(result.idToken, result.nonce);
+      return setPhase({ kind: 'signed-in', config, session });
+    }
     const error = NEEDS_INTERACTION.has(result.error) ? undefined : result.description || result.error;
     return setPhase({ kind: 'signed-out', config, ...(error !== undefined ? { error } : {}) });
   }
-  if (sessionStorage.getItem(SIGNED_OUT_KEY) !== null) return setPhase({ kind: 'signed-out', config });
+  const signedOut = sessionStorage.getItem(SIGNED_OUT_KEY);
+  if (signedOut !== null) {
+    sessionStorage.setItem(SIGNED_OUT_KEY, 'yes');
+    return setPhase({
+      kind: 'signed-out',
+      config,
+      ...(signedOut === 'just' ? { notice: 'You have signed out.' } : {}),
+    });
+  }
   await beginSignIn(config, { silent: true, returnTo: location.hash });
 }
 
@@ -51,18 +72,44 @@ function explain(error: unknown): string {
   return (error as Error).message;
 }
 
-export function App() {
-  const [phase, setPhase] = useState<Phase>({ kind: 'starting', message: 'Starting…' });
-  useEffect(() => {
-    boot(setPhase).catch(async (error: unknown) => {
-      const config = await loadConfig().catch(() => undefined);
-      setPhase(
-        config === undefined
-          ? { kind: 'failed', message: explain(error) }
-          : { kind: 'signed-out', config, error: explain(error) },
-      );
-    });
-  }, []);
+/** The console's phases as they come, and the latest one. */
+export interface Phases {
+  readonly current: () => Phase;
+  /** Calls `listener` with the latest phase, then with each one after it. */
+  readonly listen: (listener: (phase: Phase) => void) => void;
+}
+
+/**
+ * Starts the console at once, before the first render (an effect would wait for a painted frame):
+ * reads the settings, then signs in silently, or exchanges the code the provider sent back.
+ */
+export function startConsole(): Phases {
+  let current: Phase = { kind: 'starting', message: 'Starting…' };
+  let listener: (phase: Phase) => void = () => {};
+  const setPhase = (phase: Phase) => {
+    current = phase;
+    listener(phase);
+  };
+  boot(setPhase).catch(async (error: unknown) => {
+    const config = await loadConfig().catch(() => undefined);
+    setPhase(
+      config === undefined
+        ? { kind: 'failed', message: explain(error) }
+        : { kind: 'signed-out', config, error: explain(error) },
+    );
+  });
+  return {
+    current: () => current,
+    listen: (next) => {
+      listener = next;
+      next(current);
+    },
+  };
+}
+
+export function App({ phases }: { phases: Phases }) {
+  const [phase, setPhase] = useState<Phase>(phases.current);
+  useEffect(() => phases.listen(setPhase), [phases]);
 
   if (phase.kind === 'starting' || phase.kind === 'failed') {
     return (
@@ -77,10 +124,11 @@ export function App() {
     <Shell
       session={phase.session}
       signOut={async () => {
-        sessionStorage.setItem(SIGNED_OUT_KEY, '1');
+        sessionStorage.setItem(SIGNED_OUT_KEY, 'just');
         const hint = await endSession();
-        if (!(await endProviderSession(phase.config, hint)))
-          setPhase({ kind: 'signed-out', config: phase.config, notice: 'You have signed out.' });
+        if (await endProviderSession(phase.config, hint)) return;
+        sessionStorage.setItem(SIGNED_OUT_KEY, 'yes');
+        setPhase({ kind: 'signed-out', config: phase.config, notice: 'You have signed out.' });
       }}
     />
   );
@@ -101,11 +149,7 @@ function SignedOut({ config, notice, error }: { config: ConsoleConfig; notice?: 
       <main id="main" class="centered">
         <h1>Sign in to Account settings</h1>
         {notice !== undefined && <p role="status">{notice}</p>}
-        {error !== undefined && (
-          <p class="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FieldError message={error} />
         <p>
           Manage your personal API access tokens, and, as an admin, the account's members and custom roles.
         </p>

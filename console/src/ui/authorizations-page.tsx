@@ -1,11 +1,13 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api, listAll } from '../api/client';
+import { api, listAll } from '../api/client';
 import type { CustomRole, Member, Token } from '../api/types';
 import { describeScope, isAdmin, scopeOf } from '../api/types';
-import { Dialog } from './dialog';
+import { RowAction } from './data-table';
+import { FormDialog } from './dialog';
+import { useAction } from './forms';
 import { PageHeading } from './page-heading';
 import { draftOf, type ScopeDraft, ScopePicker, scopeOfDraft, scopePatch } from './scope-picker';
-import { Empty, LoadError, Loading, StatusMessage } from './states';
+import { ResourceView, StatusMessage } from './states';
 import { loadGrantContext } from './token-create-page';
 import { TokenTable } from './token-table';
 import { useResource } from './use-resource';
@@ -31,33 +33,32 @@ export function AuthorizationsPage({ me }: { me: Member }) {
         is also bounded by what its member may do at that moment.
       </p>
       <StatusMessage message={status} />
-      {data.state === 'loading' && <Loading what="authorizations" />}
-      {data.state === 'error' && <LoadError what="authorizations" error={data.error} retry={reload} />}
-      {data.state === 'ready' && data.data.tokens.length === 0 && (
-        <Empty>
-          <p>There are no tokens to authorize yet.</p>
-        </Empty>
-      )}
-      {data.state === 'ready' && data.data.tokens.length > 0 && (
-        <TokenTable
-          caption={admin ? "Every member's tokens and their scopes" : 'Your tokens and their scopes'}
-          tokens={data.data.tokens}
-          showMember={admin}
-          actions={(token) =>
-            token.serviceToken ? (
-              <span class="hint">Fixed at creation</span>
-            ) : (
-              <button
-                type="button"
-                onClick={() => setEditing(token)}
-                aria-label={`Change scope of ${token.name}`}
-              >
-                Change scope
-              </button>
-            )
-          }
-        />
-      )}
+      <ResourceView
+        resource={data}
+        what="authorizations"
+        retry={reload}
+        isEmpty={({ tokens }) => tokens.length === 0}
+        empty={<p>There are no tokens to authorize yet.</p>}
+      >
+        {({ tokens }) => (
+          <TokenTable
+            caption={admin ? "Every member's tokens and their scopes" : 'Your tokens and their scopes'}
+            tokens={tokens}
+            showMember={admin}
+            actions={(token) =>
+              token.serviceToken ? (
+                <span class="hint">Fixed at creation</span>
+              ) : (
+                <RowAction
+                  verb="Change scope"
+                  subject={`of ${token.name}`}
+                  onClick={() => setEditing(token)}
+                />
+              )
+            }
+          />
+        )}
+      </ResourceView>
       {editing !== undefined && data.state === 'ready' && (
         <ScopeDialog
           token={editing}
@@ -89,46 +90,34 @@ function ScopeDialog({
   onSaved: (token: Token) => Promise<void>;
 }) {
   const [draft, setDraft] = useState<ScopeDraft>(() => draftOf(scopeOf(token)));
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const { busy, error, setError, run } = useAction();
+  const save = async () => {
     const scope = scopeOfDraft(draft);
     if ('error' in scope) return setError(scope.error);
     const patch = scopePatch(token, scope.scope);
     if (patch.length === 0) return onClose();
-    setBusy(true);
-    try {
-      await onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch));
-    } catch (failure) {
-      setError(failure instanceof ApiError ? failure.message : String(failure));
-      setBusy(false);
-    }
+    await run(async () => onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch)));
   };
   return (
-    <Dialog title={`Scope of “${token.name}”`} onClose={onClose}>
-      <form onSubmit={submit} noValidate>
-        <p>Now: {describeScope(scopeOf(token))}.</p>
-        <ScopePicker
-          id="edit-scope"
-          me={me}
-          customRoles={roles}
-          draft={draft}
-          onChange={(next) => {
-            setDraft(next);
-            setError(undefined);
-          }}
-          error={error}
-        />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save scope'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={`Scope of “${token.name}”`}
+      onClose={onClose}
+      onSubmit={save}
+      busy={busy}
+      submitLabel="Save scope"
+    >
+      <p>Now: {describeScope(scopeOf(token))}.</p>
+      <ScopePicker
+        id="edit-scope"
+        me={me}
+        customRoles={roles}
+        draft={draft}
+        onChange={(next) => {
+          setDraft(next);
+          setError(undefined);
+        }}
+        error={error}
+      />
+    </FormDialog>
   );
 }

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
+import { FieldError, FormActions, onSubmit, useAction } from './forms';
 
 /**
  * A modal dialog on the native `<dialog>` element: the browser traps focus, closes it on Escape
@@ -29,34 +30,69 @@ export function Dialog({
   );
 }
 
-/** A yes/no question about something that cannot be undone. */
+/**
+ * A dialog around a form: its fields, the error of the whole form (`error`; a field's own goes
+ * under that field), then submit and Cancel.
+ */
+export function FormDialog({
+  title,
+  onClose,
+  onSubmit: submit,
+  busy,
+  submitLabel,
+  busyLabel,
+  error,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  onSubmit: () => unknown;
+  busy: boolean;
+  submitLabel: string;
+  busyLabel?: string;
+  error?: string | undefined;
+  children: ComponentChildren;
+}) {
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <form onSubmit={onSubmit(submit)} noValidate>
+        {children}
+        <FieldError message={error} />
+        <FormActions
+          busy={busy}
+          submitLabel={submitLabel}
+          {...(busyLabel !== undefined ? { busyLabel } : {})}
+          onCancel={onClose}
+        />
+      </form>
+    </Dialog>
+  );
+}
+
+/**
+ * A yes/no question about something that cannot be undone; `onConfirm` does it (busy meanwhile,
+ * its failure shown in the dialog, which stays open).
+ */
 export function ConfirmDialog({
   title,
   confirmLabel,
   onConfirm,
   onClose,
-  busy,
-  error,
   children,
 }: {
   title: string;
   confirmLabel: string;
-  onConfirm: () => void;
+  onConfirm: () => Promise<void>;
   onClose: () => void;
-  busy: boolean;
-  error: string | undefined;
   children: ComponentChildren;
 }) {
+  const { busy, error, run } = useAction();
   return (
     <Dialog title={title} onClose={onClose}>
       {children}
-      {error !== undefined && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} />
       <div class="actions">
-        <button type="button" class="danger" onClick={onConfirm} disabled={busy}>
+        <button type="button" class="danger" onClick={() => void run(onConfirm)} disabled={busy}>
           {busy ? 'Working…' : confirmLabel}
         </button>
         <button type="button" onClick={onClose} autofocus>

@@ -1,4 +1,5 @@
 import type { Statement } from '../api/types';
+import { describedBy, FieldError } from './forms';
 
 export const POLICY_TEMPLATE = `[
   {
@@ -50,14 +51,9 @@ export function PolicyEditor({
         spellcheck={false}
         value={value}
         onInput={(e) => onInput(e.currentTarget.value)}
-        aria-invalid={error !== undefined}
-        aria-describedby={`${id}-hint${error !== undefined ? ` ${id}-error` : ''}`}
+        {...describedBy(id, error, true)}
       />
-      {error !== undefined && (
-        <p id={`${id}-error`} class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError id={`${id}-error`} message={error} />
     </div>
   );
 }

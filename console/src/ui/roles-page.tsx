@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api, listAll } from '../api/client';
+import { api, listAll } from '../api/client';
 import type { CustomRole, Member } from '../api/types';
+import { DataTable, RowAction } from './data-table';
 import { ConfirmDialog, Dialog } from './dialog';
+import { FieldError, FormActions, messageOf, onSubmit, SelectField, TextField, useAction } from './forms';
 import { PageHeading } from './page-heading';
 import { POLICY_TEMPLATE, PolicyEditor, parsePolicy } from './policy-editor';
-import { Empty, LoadError, Loading, StatusMessage } from './states';
+import { ResourceView, StatusMessage } from './states';
 import { useResource } from './use-resource';
 
 interface RoleDraft {
@@ -31,13 +33,18 @@ const draftOf = (role: CustomRole): RoleDraft => ({
   policyText: JSON.stringify(role.policy, null, 2),
 });
 
+const BASE_PERMISSIONS: readonly (readonly [RoleDraft['basePermissions'], string])[] = [
+  ['reader', 'reader: can view everything, plus the policy'],
+  ['no_access', 'no access: only the policy'],
+];
+
 type FieldErrors = Partial<
   Record<'key' | 'name' | 'description' | 'basePermissions' | 'policy' | 'form', string>
 >;
 
 /** The API's 400 names its field first (`policy.0.actions.0: …`): the error goes under that field. */
 function placeError(failure: unknown): FieldErrors {
-  const message = failure instanceof ApiError ? failure.message : String(failure);
+  const message = messageOf(failure);
   const field = /^(key|name|description|basePermissions|policy)\b/.exec(message)?.[1] as
     | keyof FieldErrors
     | undefined;
@@ -58,59 +65,38 @@ export function RolesPage(_: { me: Member }) {
         holding it may do, at once.
       </p>
       <StatusMessage message={status} />
-      {roles.state === 'loading' && <Loading what="custom roles" />}
-      {roles.state === 'error' && <LoadError what="custom roles" error={roles.error} retry={reload} />}
-      {roles.state === 'ready' && roles.data.length === 0 && (
-        <Empty>
-          <p>No custom roles yet: create one below.</p>
-        </Empty>
-      )}
-      {roles.state === 'ready' && roles.data.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <caption>The account's custom roles</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Base permissions</th>
-                <th scope="col">Statements</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+      <ResourceView
+        resource={roles}
+        what="custom roles"
+        retry={reload}
+        isEmpty={(data) => data.length === 0}
+        empty={<p>No custom roles yet: create one below.</p>}
+      >
+        {(data) => (
+          <DataTable
+            caption="The account's custom roles"
+            columns={['Name', 'Key', 'Base permissions', 'Statements']}
+          >
+            {data.map((role) => (
+              <tr key={role.key}>
+                <th scope="row">
+                  {role.name}
+                  {role.description && <div class="hint">{role.description}</div>}
                 </th>
+                <td>
+                  <code>{role.key}</code>
+                </td>
+                <td>{role.basePermissions}</td>
+                <td>{role.policy.length}</td>
+                <td class="row-actions">
+                  <RowAction verb="Edit" subject={role.name} onClick={() => setEditing(role)} />
+                  <RowAction verb="Delete" subject={role.name} danger onClick={() => setDeleting(role)} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {roles.data.map((role) => (
-                <tr key={role.key}>
-                  <th scope="row">
-                    {role.name}
-                    {role.description && <div class="hint">{role.description}</div>}
-                  </th>
-                  <td>
-                    <code>{role.key}</code>
-                  </td>
-                  <td>{role.basePermissions}</td>
-                  <td>{role.policy.length}</td>
-                  <td class="row-actions">
-                    <button type="button" onClick={() => setEditing(role)} aria-label={`Edit ${role.name}`}>
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      onClick={() => setDeleting(role)}
-                      aria-label={`Delete ${role.name}`}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </ResourceView>
       <section class="panel" aria-labelledby="new-role-heading">
         <h2 id="new-role-heading">New custom role</h2>
         <RoleForm
@@ -152,15 +138,19 @@ export function RolesPage(_: { me: Member }) {
         </Dialog>
       )}
       {deleting !== undefined && (
-        <DeleteRoleDialog
-          role={deleting}
+        <ConfirmDialog
+          title={`Delete “${deleting.name}”?`}
+          confirmLabel="Delete role"
           onClose={() => setDeleting(undefined)}
-          onDeleted={async () => {
+          onConfirm={async () => {
+            await api.delete(`/roles/${deleting.key}`);
             setDeleting(undefined);
             await reload();
             setStatus(`Deleted the custom role “${deleting.name}”.`);
           }}
-        />
+        >
+          <p>A role still given to a member or a token cannot be deleted: take it from them first.</p>
+        </ConfirmDialog>
       )}
     </>
   );
@@ -181,66 +171,41 @@ function RoleForm({
 }) {
   const [draft, setDraft] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const prefix = editing ? 'edit-role' : 'new-role';
   const set = (change: Partial<RoleDraft>) => setDraft({ ...draft, ...change });
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async () => {
     const parsed = parsePolicy(draft.policyText);
     if ('error' in parsed) return setErrors({ policy: parsed.error });
-    setBusy(true);
     setErrors({});
-    try {
-      await save(draft, parsed.policy);
-      if (!editing) setDraft(emptyDraft());
-    } catch (failure) {
-      setErrors(placeError(failure));
-    }
-    setBusy(false);
+    const saved = await run(
+      () => save(draft, parsed.policy),
+      (failure) => setErrors(placeError(failure)),
+    );
+    if (saved && !editing) setDraft(emptyDraft());
   };
-  const field = (
-    name: 'key' | 'name' | 'description',
-    label: string,
-    extra: Record<string, unknown> = {},
-  ) => (
-    <div class="field">
-      <label for={`${prefix}-${name}`}>{label}</label>
-      <input
-        id={`${prefix}-${name}`}
-        value={draft[name]}
-        onInput={(e) => set({ [name]: e.currentTarget.value })}
-        aria-invalid={errors[name] !== undefined}
-        aria-describedby={errors[name] !== undefined ? `${prefix}-${name}-error` : undefined}
-        {...extra}
-      />
-      {errors[name] !== undefined && (
-        <p id={`${prefix}-${name}-error`} class="field-error" role="alert">
-          {errors[name]}
-        </p>
-      )}
-    </div>
-  );
+  /** A text field of the draft, its API error under it. */
+  const text = (name: 'key' | 'name' | 'description') => ({
+    id: `${prefix}-${name}`,
+    value: draft[name],
+    onValue: (value: string) => set({ [name]: value }),
+    error: errors[name],
+  });
   return (
-    <form onSubmit={submit} class="form" noValidate>
-      {!editing && field('key', 'Key (letters, digits, . _ -)', { required: true, maxLength: 100 })}
-      {field('name', 'Name', { required: true })}
-      {field('description', 'Description (optional)')}
-      <div class="field">
-        <label for={`${prefix}-base`}>Base permissions</label>
-        <select
-          id={`${prefix}-base`}
-          value={draft.basePermissions}
-          onChange={(e) => set({ basePermissions: e.currentTarget.value as RoleDraft['basePermissions'] })}
-        >
-          <option value="reader">reader: can view everything, plus the policy</option>
-          <option value="no_access">no access: only the policy</option>
-        </select>
-        {errors.basePermissions !== undefined && (
-          <p class="field-error" role="alert">
-            {errors.basePermissions}
-          </p>
-        )}
-      </div>
+    <form onSubmit={onSubmit(submit)} class="form" noValidate>
+      {!editing && (
+        <TextField {...text('key')} label="Key (letters, digits, . _ -)" required maxLength={100} />
+      )}
+      <TextField {...text('name')} label="Name" required />
+      <TextField {...text('description')} label="Description (optional)" />
+      <SelectField
+        id={`${prefix}-base`}
+        label="Base permissions"
+        value={draft.basePermissions}
+        onValue={(basePermissions) => set({ basePermissions })}
+        options={BASE_PERMISSIONS}
+      />
+      <FieldError message={errors.basePermissions} />
       <PolicyEditor
         id={`${prefix}-policy`}
         label="Policy (JSON)"
@@ -248,60 +213,8 @@ function RoleForm({
         onInput={(policyText) => set({ policyText })}
         error={errors.policy}
       />
-      {errors.form !== undefined && (
-        <p class="field-error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        {onCancel !== undefined && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FieldError message={errors.form} />
+      <FormActions busy={busy} submitLabel={submitLabel} {...(onCancel !== undefined ? { onCancel } : {})} />
     </form>
-  );
-}
-
-function DeleteRoleDialog({
-  role,
-  onClose,
-  onDeleted,
-}: {
-  role: CustomRole;
-  onClose: () => void;
-  onDeleted: () => Promise<void>;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const confirm = async () => {
-    setBusy(true);
-    try {
-      await api.delete(`/roles/${role.key}`);
-      await onDeleted();
-    } catch (failure) {
-      setError(
-        failure instanceof ApiError && failure.status === 409
-          ? `${failure.message}`
-          : (failure as Error).message,
-      );
-      setBusy(false);
-    }
-  };
-  return (
-    <ConfirmDialog
-      title={`Delete “${role.name}”?`}
-      confirmLabel="Delete role"
-      onConfirm={confirm}
-      onClose={onClose}
-      busy={busy}
-      error={error}
-    >
-      <p>A role still given to a member or a token cannot be deleted: take it from them first.</p>
-    </ConfirmDialog>
   );
 }

@@ -1,5 +1,6 @@
 import { grantableCustomRoles, grantableRoles } from '../api/grants';
 import type { CustomRole, Member, Scope, Statement, Token } from '../api/types';
+import { describedBy, FieldError } from './forms';
 import { POLICY_TEMPLATE, PolicyEditor, parsePolicy } from './policy-editor';
 
 /** The scope as the form holds it: the dropdown's choice (`role:reader`, `custom:<key>`, `inline`) and the policy text. */
@@ -93,8 +94,7 @@ export function ScopePicker({
           id={id}
           value={draft.choice}
           onChange={(e) => onChange({ ...draft, choice: e.currentTarget.value })}
-          aria-invalid={choiceError !== undefined}
-          aria-describedby={`${id}-hint${choiceError !== undefined ? ` ${id}-error` : ''}`}
+          {...describedBy(id, choiceError, true)}
         >
           <optgroup label="Built-in roles">
             {roles.map((role) => (
@@ -116,11 +116,7 @@ export function ScopePicker({
             <option value="inline">Inline policy…</option>
           </optgroup>
         </select>
-        {choiceError !== undefined && (
-          <p id={`${id}-error`} class="field-error" role="alert">
-            {choiceError}
-          </p>
-        )}
+        <FieldError id={`${id}-error`} message={choiceError} />
       </div>
       {draft.choice === 'inline' && (
         <PolicyEditor

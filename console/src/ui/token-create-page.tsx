@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, listAll } from '../api/client';
 import type { CustomRole, Member, Token } from '../api/types';
+import { FieldError, FormActions, messageOf, onSubmit, TextField, useAction } from './forms';
 import { PageHeading } from './page-heading';
 import { href, navigate } from './router';
 import { newDraft, type ScopeDraft, ScopePicker, scopeFields, scopeOfDraft } from './scope-picker';
 import { SecretReveal } from './secret-reveal';
-import { LoadError, Loading } from './states';
+import { ResourceView } from './states';
 import { useResource } from './use-resource';
 
 /** The member as they are now, and the custom roles they could hand out. */
@@ -34,12 +35,10 @@ export function TokenCreatePage({ me: signedIn }: { me: Member }) {
           reminder="Copy it now and keep it somewhere safe: it is shown only this once. Once you leave or reload this page, only its last four characters are shown."
           onDone={() => navigate('tokens')}
         />
-      ) : context.state === 'loading' ? (
-        <Loading what="the roles you can grant" />
-      ) : context.state === 'error' ? (
-        <LoadError what="the roles you can grant" error={context.error} retry={reload} />
       ) : (
-        <CreateForm me={context.data.me ?? signedIn} roles={context.data.roles} onCreated={setCreated} />
+        <ResourceView resource={context} what="the roles you can grant" retry={reload}>
+          {(data) => <CreateForm me={data.me ?? signedIn} roles={data.roles} onCreated={setCreated} />}
+        </ResourceView>
       )}
     </>
   );
@@ -58,60 +57,37 @@ function CreateForm({
   const [description, setDescription] = useState('');
   const [draft, setDraft] = useState<ScopeDraft>(newDraft);
   const [errors, setErrors] = useState<{ name?: string; scope?: string; form?: string }>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const save = async () => {
     const scope = scopeOfDraft(draft);
     if ('error' in scope) return setErrors({ scope: scope.error });
-    setBusy(true);
     setErrors({});
-    try {
-      onCreated(
-        await api.post<Token>('/tokens', {
-          name,
-          ...(description !== '' ? { description } : {}),
-          ...scopeFields(scope.scope),
-        }),
-      );
-    } catch (failure) {
-      const message = failure instanceof ApiError ? failure.message : String(failure);
-      if (/^name\b/.test(message)) setErrors({ name: message });
-      else if (failure instanceof ApiError && (failure.status === 400 || failure.status === 403))
-        setErrors({ scope: message });
-      else setErrors({ form: message });
-      setBusy(false);
-    }
+    const body = { name, ...(description !== '' ? { description } : {}), ...scopeFields(scope.scope) };
+    await run(
+      async () => onCreated(await api.post<Token>('/tokens', body)),
+      (failure) => setErrors(placeError(failure)),
+    );
   };
 
   return (
-    <form onSubmit={submit} class="form" noValidate>
-      <div class="field">
-        <label for="token-name">Name</label>
-        <input
-          id="token-name"
-          required
-          maxLength={256}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-          aria-invalid={errors.name !== undefined}
-          aria-describedby={errors.name !== undefined ? 'token-name-error' : undefined}
-        />
-        {errors.name !== undefined && (
-          <p id="token-name-error" class="field-error" role="alert">
-            {errors.name}
-          </p>
-        )}
-      </div>
-      <div class="field">
-        <label for="token-description">Description (optional)</label>
-        <input
-          id="token-description"
-          maxLength={1024}
-          value={description}
-          onInput={(e) => setDescription(e.currentTarget.value)}
-        />
-      </div>
+    <form onSubmit={onSubmit(save)} class="form" noValidate>
+      <TextField
+        id="token-name"
+        label="Name"
+        required
+        maxLength={256}
+        value={name}
+        onValue={setName}
+        error={errors.name}
+      />
+      <TextField
+        id="token-description"
+        label="Description (optional)"
+        maxLength={1024}
+        value={description}
+        onValue={setDescription}
+      />
       <ScopePicker
         id="token-scope"
         me={me}
@@ -123,19 +99,21 @@ function CreateForm({
         }}
         error={errors.scope}
       />
-      {errors.form !== undefined && (
-        <p class="field-error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Save token'}
-        </button>
+      <FieldError message={errors.form} />
+      <FormActions busy={busy} submitLabel="Save token">
         <a class="button" href={href('tokens')}>
           Cancel
         </a>
-      </div>
+      </FormActions>
     </form>
   );
+}
+
+/** The API's 400 names its field: the name's under the name; a refused scope (400, 403) under the scope. */
+function placeError(failure: unknown): { name?: string; scope?: string; form?: string } {
+  const message = messageOf(failure);
+  if (/^name\b/.test(message)) return { name: message };
+  if (failure instanceof ApiError && (failure.status === 400 || failure.status === 403))
+    return { scope: message };
+  return { form: message };
 }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import type { Member, Token } from '../api/types';
 import { describeScope, scopeOf } from '../api/types';
+import { DataTable } from './data-table';
 import { formatDate, memberName, obscured } from './format';
 
 export const isOwn = (token: Token, me: Member) => !token.serviceToken && token.ownerId === me._id;
@@ -23,41 +24,26 @@ export function TokenTable({
   actions: (token: Token) => ComponentChildren;
 }) {
   return (
-    <div class="table-wrap">
-      <table>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            {showMember && <th scope="col">Member</th>}
-            <th scope="col">Scope</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Token</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((token) => (
-            <tr key={token._id} data-token-id={token._id}>
-              <th scope="row">{token.name}</th>
-              {showMember && <td>{whose(token)}</td>}
-              <td>{describeScope(scopeOf(token))}</td>
-              <td>{formatDate(token.creationDate)}</td>
-              <td>{formatDate(token.lastUsed)}</td>
-              <td>
-                <span class="visually-hidden">Ends in {token.token}</span>
-                <code class="obscured" aria-hidden="true">
-                  {obscured(token.token)}
-                </code>
-              </td>
-              <td class="row-actions">{actions(token)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      columns={['Name', showMember && 'Member', 'Scope', 'Created', 'Last used', 'Token']}
+    >
+      {tokens.map((token) => (
+        <tr key={token._id} data-token-id={token._id}>
+          <th scope="row">{token.name}</th>
+          {showMember && <td>{whose(token)}</td>}
+          <td>{describeScope(scopeOf(token))}</td>
+          <td>{formatDate(token.creationDate)}</td>
+          <td>{formatDate(token.lastUsed)}</td>
+          <td>
+            <span class="visually-hidden">Ends in {token.token}</span>
+            <code class="obscured" aria-hidden="true">
+              {obscured(token.token)}
+            </code>
+          </td>
+          <td class="row-actions">{actions(token)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

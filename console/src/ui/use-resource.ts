@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export type Resource<T> =
   | { readonly state: 'loading' }
@@ -23,7 +23,9 @@ export function useResource<T>(load: () => Promise<T>, key = ''): [Resource<T>, 
       if (mine === generation.current) setResource({ state: 'error', error: error as Error });
     }
   }, []);
-  useEffect(() => {
+  // Started as soon as the page is rendered, not after the browser has painted it (an effect
+  // waits for the next frame, longer on a busy machine): the request is the page's critical path.
+  useLayoutEffect(() => {
     void reload();
   }, [reload, key]);
   return [resource, reload];
