@@ -8,6 +8,7 @@ import {
   type ResourceShape,
   type ResourceSpec,
   ResourceSyntaxError,
+  resourceCanExist,
   resourceMatches,
 } from './resource.js';
 import { type IndexEntry, ResourceIndex } from './resource-index.js';
@@ -65,17 +66,33 @@ export const statementSchema = z
 export const MAX_POLICY_BYTES = 32 * 1024;
 
 /**
- * Globs that scan the resource: a glob with text between two stars (`*prod*`, `a*b*c`) searches a
- * key, and a tag glob (`team-*`) is tested against every tag of a segment, so each costs time in
- * proportion to the resource; any other glob costs at most its own length, and an index finds the
- * ones that match without testing them all (resource-index.ts). Capped so that a decision stays
- * linear in policy plus resource (DESIGN.md decision 7), not their product: 2,428 searching globs
- * fit in MAX_POLICY_BYTES and cost 11 ms a decision against a 1 KiB key, 2,261 tag globs 7.5 ms
- * against 509 tags (bench/policy.ts, adversarial (b)). Even so they are the costliest part of a
- * decision on a long resource: about 4.5 µs each on a 1 KiB key (glob.ts says why), 3.3 µs on 509
- * tags, so the ten allowed miss the 5 µs goal there.
+ * Globs that scan the resource: a key glob with text between two stars (`*prod*`, `a*b*c`) reads
+ * the key, and a tag glob (`team-*`) is tested against every tag of a segment, so each costs time
+ * in proportion to the resource; any other glob costs at most its own length, and an index finds
+ * the ones that match without testing them all (resource-index.ts). A decision reads no resource
+ * beyond what can exist (resource.ts: keys of at most 100 characters, at most 50 tags a segment),
+ * so each costs at most a pass over 100 characters, 0.2-0.35 µs, or a test of 50 tags, 0.7 µs
+ * when every tag starts and ends like the glob (bench/policy.ts, adversarial (b), on this
+ * project's busy 2-core machines). Capped so that a decision stays linear in policy plus resource
+ * (DESIGN.md decision 7), not their product, and at the caps within the 5 µs goal with margin
+ * (under 3 µs there): without them, 2,428 key globs that search fit in MAX_POLICY_BYTES and cost
+ * 0.5 ms a decision. New input only, as every cap here: a policy stored before keeps working.
  */
-export const MAX_SEARCHING_GLOBS = 10;
+export const MAX_SEARCHING_GLOBS = 5;
+
+/** Of the globs that scan the resource, tag globs, which cost the most each (above). */
+export const MAX_TAG_GLOBS = 2;
+
+/**
+ * A tag glob with text between two stars (`*prod*`) reads every character of every tag of a
+ * segment, 50 × 64 of them on a resource that can exist, several times what one key costs, and
+ * needs no such power: tags are labels, globbed by prefix or suffix (`qa_*`, as LaunchDarkly's
+ * examples do). New input may not have one; a stored one keeps working.
+ */
+function searchingTagGlobOf(policy: readonly Statement[]): string | undefined {
+  for (const { tags } of segmentsOf(policy)) for (const tag of tags) if (globSearchesValue(tag)) return tag;
+  return undefined;
+}
 
 /** Each specifier of a policy as written. */
 function specifiersOf(policy: readonly Statement[]): string[] {
@@ -92,22 +109,22 @@ function segmentsOf(policy: readonly Statement[]): { key: string; tags: string[]
   );
 }
 
-function countSearchingGlobs(policy: readonly Statement[]): number {
-  let count = 0;
+function countSearchingGlobs(policy: readonly Statement[]): { all: number; tags: number } {
+  let keys = 0;
+  let tagGlobs = 0;
   for (const { key, tags } of segmentsOf(policy)) {
-    if (globSearchesValue(key)) count++;
-    for (const tag of tags) if (tag.includes('*')) count++;
+    if (globSearchesValue(key)) keys++;
+    for (const tag of tags) if (tag.includes('*')) tagGlobs++;
   }
-  return count;
+  return { all: keys + tagGlobs, tags: tagGlobs };
 }
 
 /**
  * Characters other than `*` in one key glob: the longest key a project, environment, flag or
- * custom role can have (keySchema; ids are shorter), so no glob that could match a stored resource
- * is refused. It bounds how many globs of a policy can all match one key (`a*`, `aa*`, `aaa*`, …),
- * each a place the index must visit when it leads on to other segments or to a suffix: chains of
- * 172-245 such globs cost 2.5-6 µs a decision on a busy machine, chains of 100 at most 2.7 µs
- * (bench/policy.ts, adversarial (b)).
+ * custom role can have (MAX_RESOURCE_KEY_CHARS), so no glob that could match a stored resource is
+ * refused, and a longer one could match nothing. It also bounds the work a glob brings: the table
+ * of a glob that searches (26 KB at most, glob.ts), and the chains of globs that can all match one
+ * key (`a*`, `aa*`, `aaa*`, …), which the index folds (resource-index.ts).
  */
 export const MAX_KEY_GLOB_CHARS = 100;
 
@@ -122,8 +139,8 @@ export const MAX_SPEC_TAGS = 10;
  * Tags a policy's specifiers may require in all, each time one is written. Whether a resource has
  * the tags of one of many specifiers cannot always be found without testing them one by one: with
  * specifiers wanting two tags each, a resource can hold one tag of each pair and never both, and
- * 1,873 such specifiers cost 47 µs a decision. At 64, the tests of tags cost under 0.5 µs whatever
- * the policy (bench/policy.ts, adversarial (b)); policies that use tags name a few.
+ * 1,873 such specifiers cost 47-58 µs a decision. At 64, the tests of tags cost about 1 µs at
+ * most, whatever the policy (bench/policy.ts, adversarial (b)); policies that use tags name a few.
  */
 export const MAX_POLICY_TAGS = 64;
 
@@ -149,10 +166,23 @@ export const policySchema = z
   })
   .superRefine((policy, ctx) => {
     const count = countSearchingGlobs(policy);
-    if (count > MAX_SEARCHING_GLOBS) {
+    if (count.all > MAX_SEARCHING_GLOBS) {
       ctx.addIssue({
         code: 'custom',
-        message: `at most ${MAX_SEARCHING_GLOBS} resource globs that scan the resource: with text between two "*" (such as "*prod*") or of a tag (such as "team-*"); this policy has ${count}`,
+        message: `at most ${MAX_SEARCHING_GLOBS} resource globs that scan the resource: with text between two "*" (such as "*prod*") or of a tag (such as "team-*"); this policy has ${count.all}`,
+      });
+    }
+    if (count.tags > MAX_TAG_GLOBS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `at most ${MAX_TAG_GLOBS} tag globs (such as "team-*"), as each is tested against every tag; this policy has ${count.tags}`,
+      });
+    }
+    const searchingTag = searchingTagGlobOf(policy);
+    if (searchingTag !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a tag glob may not have text between two "*", as it would read every tag in full ("${searchingTag}"; "team-*" and "*-eu" may be used)`,
       });
     }
     const tags = mostTagsOnASegment(policy);
@@ -204,10 +234,10 @@ const SCAN_LIMIT = 32;
 function scanCost(spec: ResourceSpec): number {
   let cost = 0;
   for (const segment of spec.segments) {
-    // A glob that searches costs as much as the key is long, a tag glob a test of every tag, and
-    // a literal is compared a character at a time.
+    // A glob that searches costs as much as the key is long, a tag glob a test of every tag (as
+    // much), and a literal is compared a character at a time.
     cost += globSearchesValue(segment.glob) ? 32 : 1 + (segment.glob.length >> 4);
-    cost += segment.exactTags.length + 8 * segment.globTags.length;
+    cost += segment.exactTags.length + 32 * segment.globTags.length;
   }
   return cost;
 }
@@ -292,9 +322,9 @@ interface Plan {
 }
 
 /**
- * The statements of a plan numbered denies first, each group in policy order, so that the lowest
- * numbered statement that applies is the one that decides: the first matching deny, else the
- * first matching allow, exactly as a scan of the lists would find.
+ * The statements of a plan that its scan leaves, numbered denies first, each group in policy order,
+ * so that the lowest numbered statement that applies is the one that decides: the first matching
+ * deny, else the first matching allow, exactly as a scan of the lists would find.
  */
 class IndexedPlan {
   private readonly index: ResourceIndex;
@@ -320,7 +350,7 @@ class IndexedPlan {
       for (const spec of statement.specs.get(shape) ?? [])
         entries.push({ segments: spec.segments, statement: i });
     });
-    this.index = new ResourceIndex(entries, words);
+    this.index = new ResourceIndex(entries);
   }
 
   /** The number of the statement that decides, or -1 when none applies. */
@@ -401,11 +431,22 @@ export class CompiledPolicy {
       const matches = specs === undefined ? always : anyOf(specs);
       scan.push({ index: s.index, matches: specs !== undefined && s.negate ? (r) => !matches(r) : matches });
     }
-    const indexed = scan.length < ordered.length ? new IndexedPlan(ordered, denies.length, shape) : null;
-    return { scan, denies: Math.min(scan.length, denies.length), indexed };
+    // The index holds only the statements after those scanned: a scanned one that did not match
+    // does not apply, so no specifier is tested twice in one decision.
+    const scannedDenies = Math.min(scan.length, denies.length);
+    const indexed =
+      scan.length < ordered.length
+        ? new IndexedPlan(ordered.slice(scan.length), denies.length - scannedDenies, shape)
+        : null;
+    return { scan, denies: scannedDenies, indexed };
   }
 
+  /**
+   * Which statement decides. A resource that cannot exist (resource.ts: a key, tag or tag count
+   * beyond what the API ever stores) is decided by none, so no glob is tested against it.
+   */
   explain(action: Action, resource: Resource): Explanation {
+    if (!(resource.canExist ?? resourceCanExist(resource))) return NONE;
     const single = this.single;
     if (single !== null)
       return single.matchesAction(action) && single.matches(resource)
@@ -430,6 +471,7 @@ export class CompiledPolicy {
   }
 
   allows(action: Action, resource: Resource): boolean {
+    if (!(resource.canExist ?? resourceCanExist(resource))) return false;
     const single = this.single;
     if (single !== null)
       return single.effect === 'allow' && single.matchesAction(action) && single.matches(resource);

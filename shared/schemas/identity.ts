@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Action, isKnownAction } from '../domain/actions.js';
-import { parseResource, ResourceSyntaxError } from '../domain/resource.js';
+import { parseResource, ResourceSyntaxError, resourceBeyondLimits } from '../domain/resource.js';
 
 /** `POST /caller-identity/check`: an action and a resource specifier, as a request would name them. */
 export const checkSchema = z.strictObject({
@@ -14,7 +14,12 @@ export const checkSchema = z.strictObject({
     .max(512)
     .transform((text, ctx) => {
       try {
-        return parseResource(text);
+        const resource = parseResource(text);
+        // Beyond the limits of every stored resource (a key, a tag, a tag count), it names nothing.
+        const beyond = resourceBeyondLimits(resource);
+        if (beyond === null) return resource;
+        ctx.addIssue({ code: 'custom', message: beyond });
+        return z.NEVER;
       } catch (error) {
         if (!(error instanceof ResourceSyntaxError)) throw error;
         ctx.addIssue({ code: 'custom', message: error.message });

@@ -1,7 +1,8 @@
 import type { Repositories } from '../data/repositories.js';
 import type { Action } from '../domain/actions.js';
 import type { EffectiveDecision } from '../domain/effective-permissions.js';
-import type { Resource, ResourceSegment } from '../domain/resource.js';
+import { type Resource, type ResourceSegment, resourceBeyondLimits } from '../domain/resource.js';
+import { invalid } from './errors.js';
 import type { Principal } from './principal.js';
 
 /** Introspection: what the calling token may do right now. */
@@ -30,7 +31,11 @@ export function identityService({ members, resources: store }: Pick<Repositories
       ...s,
       tags: [...new Set([...s.tags, ...(stored[s.kind] ?? [])])],
     }));
-    return { shape: resource.shape, segments };
+    const withTags: Resource = { shape: resource.shape, segments };
+    // The tags named and those stored may together be more than anything carries.
+    const beyond = resourceBeyondLimits(withTags);
+    if (beyond !== null) throw invalid(`resource: with the tags stored on it, ${beyond}`);
+    return withTags;
   }
 
   return {

@@ -96,7 +96,7 @@ describe('bodies', () => {
     const inString = await send(
       'POST',
       '/api/v2/caller-identity/check',
-      JSON.stringify({ action: 'viewProject', resource: `proj/${'['.repeat(100)}\\"` }),
+      JSON.stringify({ action: 'viewProject', resource: `proj/${'['.repeat(90)}\\"` }),
     );
     expect(inString.status).toBe(200);
   });

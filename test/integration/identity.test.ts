@@ -90,6 +90,9 @@ describe('caller identity', () => {
     [{ action: 'fly', resource: 'proj/a' }, 'action'],
     [{ action: 'viewProject', resource: 'planet/mars' }, 'resource'],
     [{ action: 'viewProject' }, 'resource'],
+    // Beyond what any stored resource can be: it names nothing, so no decision is made on it.
+    [{ action: 'viewProject', resource: `proj/${'k'.repeat(101)}` }, 'no key has more than 100'],
+    [{ action: 'viewProject', resource: `proj/p;${'t'.repeat(65)}` }, 'no tag has more than 64'],
   ])('a bad check %j is a 400 naming %s', async (body, field) => {
     const reply = await api.post(account.ownerToken, '/caller-identity/check', body);
     expect(reply.status).toBe(400);
@@ -121,5 +124,20 @@ describe('the check answers as the real request would', () => {
     expect((await check(noProd.body.token, 'viewProject', 'proj/tagged')).body.allowed).toBe(false);
     expect((await api.get(noProd.body.token, '/projects/tagged')).status).toBe(404);
     expect((await check(noProd.body.token, 'viewProject', 'proj/untagged')).body.allowed).toBe(true);
+  });
+
+  it('a resource whose tags, named and stored, are more than anything carries is a 400 that says so', async () => {
+    const stored = Array.from({ length: 50 }, (_, i) => `s${i}`);
+    const key = `full-${randomUUID().slice(0, 8)}`;
+    const created = await api.post(account.ownerToken, '/projects', { key, name: 'Full', tags: stored });
+    expect(created.status).toBe(201);
+    const check = (resource: string) =>
+      api.post(account.ownerToken, '/caller-identity/check', { action: 'viewProject', resource });
+    expect((await check(`proj/${key};s0,s1`)).status).toBe(200);
+    const more = await check(`proj/${key};extra`);
+    expect(more.status).toBe(400);
+    expect(more.body.message).toBe(
+      'resource: with the tags stored on it, proj has 51 tags; no proj carries more than 50',
+    );
   });
 });

@@ -2,12 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compileGlob,
+  compileKeySearch,
   globContains,
   globMatches,
   globSearchesValue,
+  globShape,
   globsIntersect,
+  keyCodes,
 } from '../../shared/domain/glob.js';
-import { MAX_SEARCHING_GLOBS, policySchema } from '../../shared/domain/policy.js';
+import {
+  CompiledPolicy,
+  MAX_SEARCHING_GLOBS,
+  MAX_TAG_GLOBS,
+  policySchema,
+} from '../../shared/domain/policy.js';
+import { parseResource } from '../../shared/domain/resource.js';
 
 describe('globs match within one key', () => {
   it.each([
@@ -106,6 +115,74 @@ describe('the matcher agrees with the reference matcher', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('a key search (the index reads the key once into bytes) agrees with the reference matcher', () => {
+  /** The KeySearch's answer, through the bytes the index would give it. */
+  const searchBytes = (glob: string, value: string) => {
+    const bytes = new Uint8Array(value.length);
+    keyCodes(value, bytes);
+    return compileKeySearch(glob)(value, bytes);
+  };
+  // "é" and "ж" are outside ASCII: in the glob they make it read the string, in the value alone
+  // they stand for a character no glob part holds. (The reference compares single characters, so
+  // characters of two UTF-16 units are tested apart, below.)
+  const unit = fc.constantFrom('a', 'b', 'a', 'b', 'é', 'ж');
+  const searching = fc
+    .array(fc.string({ unit, minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 3 })
+    .chain((parts) =>
+      fc
+        .tuple(fc.string({ unit, maxLength: 2 }), fc.string({ unit, maxLength: 2 }))
+        .map(([prefix, suffix]) => `${prefix}*${parts.join('*')}*${suffix}`),
+    );
+
+  it('on globs with text between stars, ASCII or not, and values over the same letters', () => {
+    fc.assert(
+      fc.property(searching, fc.string({ unit, maxLength: 14 }), (g, s) => {
+        expect(globShape(g).kind).toBe('search');
+        expect(searchBytes(g, s)).toBe(referenceMatches(g, s));
+        expect(compileGlob(g)(s)).toBe(referenceMatches(g, s));
+      }),
+      RUNS,
+    );
+  });
+
+  it('on parts of 1 to 70 characters (one word of bits up to 32, an automaton beyond), found or not', () => {
+    const longPart = fc.string({ unit: fc.constantFrom('a', 'a', 'a', 'b'), minLength: 1, maxLength: 70 });
+    fc.assert(
+      fc.property(
+        fc.array(longPart, { minLength: 1, maxLength: 2 }),
+        fc.string({ unit: fc.constantFrom('a', 'a', 'a', 'b'), maxLength: 100 }),
+        fc.nat(100),
+        (parts, s, at) => {
+          const g = `*${parts.join('*')}*`;
+          const planted = `${s.slice(0, at)}${parts.join('b')}${s.slice(at)}`;
+          for (const value of [s, planted]) expect(searchBytes(g, value)).toBe(referenceMatches(g, value));
+          expect(searchBytes(g, planted)).toBe(true);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('characters of two UTF-16 units (surrogate pairs) match themselves, in the glob or the value only', () => {
+    expect(searchBytes('*😀*', 'x😀y')).toBe(true);
+    expect(searchBytes('*😀*', 'x😁y')).toBe(false);
+    expect(searchBytes('*a😀*b', '😀a😀😀b')).toBe(true);
+    expect(searchBytes('*ab*', 'a😀b')).toBe(false);
+    expect(searchBytes('*ab*', '😀ab😀')).toBe(true);
+    expect(globMatches('*😀*', 'x😀y')).toBe(true);
+  });
+
+  it('an occurrence ending on any of the four characters read in one step is found where it ends', () => {
+    // The second part must start after the first ends: where the first is found decides.
+    for (let pad = 0; pad < 8; pad++) {
+      const value = `${'x'.repeat(pad)}ab${'x'.repeat(5)}c`;
+      expect(searchBytes('*ab*c*', value)).toBe(true);
+      expect(searchBytes('*ab*b*', value)).toBe(false);
+      expect(searchBytes('*xab*xc', value)).toBe(pad > 0);
+    }
   });
 });
 
@@ -282,30 +359,57 @@ describe('globs that scan the resource (searching keys, tag globs) are the only 
     expect(globSearchesValue(glob)).toBe(expected);
   });
 
-  const policyWith = (searching: number) => [
+  /** A policy with `keys` key globs that search and `tags` tag globs, besides globs that do not scan. */
+  const policyWith = (keys: number, tags: number) => [
     {
       effect: 'allow',
       actions: ['*'],
       resources: [
         'proj/p*n:env/*',
-        ...Array.from(
-          { length: searching },
-          (_, i) => [`proj/*k${i}*`, `proj/*;*t${i}*`, `proj/*;t${i}*`][i % 3],
-        ),
+        'proj/*;exact',
+        ...Array.from({ length: keys }, (_, i) => `proj/*k${i}*:env/*`),
+        ...Array.from({ length: tags }, (_, i) => `proj/*:env/*;t${i}*`),
       ],
     },
   ];
 
-  it(`a policy may hold ${MAX_SEARCHING_GLOBS} of them, searching keys, searching tags and tag globs together`, () => {
-    expect(policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS)).success).toBe(true);
+  it(`a policy may hold ${MAX_SEARCHING_GLOBS} of them, ${MAX_TAG_GLOBS} of them tag globs`, () => {
+    expect(policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS, 0)).success).toBe(true);
+    expect(
+      policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS - MAX_TAG_GLOBS, MAX_TAG_GLOBS)).success,
+    ).toBe(true);
   });
 
   it('one more is refused with a message that names the limit', () => {
-    const result = policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS + 1));
+    const result = policySchema.safeParse(policyWith(MAX_SEARCHING_GLOBS - MAX_TAG_GLOBS + 1, MAX_TAG_GLOBS));
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((issue) => issue.message)).toContain(
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
       `at most ${MAX_SEARCHING_GLOBS} resource globs that scan the resource: with text between two "*" (such as "*prod*") or of a tag (such as "team-*"); this policy has ${MAX_SEARCHING_GLOBS + 1}`,
+    ]);
+  });
+
+  it('one more tag glob is refused with a message that names its own limit', () => {
+    const result = policySchema.safeParse(policyWith(0, MAX_TAG_GLOBS + 1));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+      `at most ${MAX_TAG_GLOBS} tag globs (such as "team-*"), as each is tested against every tag; this policy has ${MAX_TAG_GLOBS + 1}`,
+    ]);
+  });
+
+  it('a tag glob with text between stars is refused, naming it; a stored one still decides', () => {
+    const policy = [{ effect: 'allow' as const, actions: ['viewProject'], resources: ['proj/*;*prod*'] }];
+    const result = policySchema.safeParse(policy);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe(
+      'a tag glob may not have text between two "*", as it would read every tag in full ("*prod*"; "team-*" and "*-eu" may be used)',
     );
+    for (const tag of ['team-*', '*-eu', 'a*b', '*', '**']) {
+      const oneStar = [{ effect: 'allow' as const, actions: ['viewProject'], resources: [`proj/*;${tag}`] }];
+      expect(policySchema.safeParse(oneStar).success).toBe(true);
+    }
+    const stored = new CompiledPolicy(policy);
+    expect(stored.allows('viewProject', parseResource('proj/web;x,eu-prod-1'))).toBe(true);
+    expect(stored.allows('viewProject', parseResource('proj/web;x,eu-pro'))).toBe(false);
   });
 
   it('a one-star tag glob counts, as it is tested against every tag', () => {

@@ -11,7 +11,12 @@ import {
   policySchema,
   storedPolicySchema,
 } from '../../shared/domain/policy.js';
-import { parseResource } from '../../shared/domain/resource.js';
+import {
+  MAX_RESOURCE_KEY_CHARS,
+  MAX_RESOURCE_TAG_CHARS,
+  MAX_RESOURCE_TAGS,
+  parseResource,
+} from '../../shared/domain/resource.js';
 
 const decide = (policy: Policy, action: Action, resource: string) =>
   compilePolicy(policy).decide(action, parseResource(resource));
@@ -92,6 +97,36 @@ describe('policy decisions', () => {
     ['an empty policy denies', [] as Policy, 'viewProject', 'proj/a', 'none'],
   ])('%s', (_, policy, action, resource, expected) => {
     expect(decide(policy, action, resource)).toBe(expected);
+  });
+
+  it.each([
+    ['a key longer than any key', `proj/${'a'.repeat(MAX_RESOURCE_KEY_CHARS + 1)}`],
+    [
+      'more tags than anything carries',
+      `proj/a;${Array.from({ length: MAX_RESOURCE_TAGS + 1 }, (_, i) => `t${i}`)}`,
+    ],
+    ['a tag longer than any tag', `proj/a:env/e:flag/f;${'t'.repeat(MAX_RESOURCE_TAG_CHARS + 1)}`],
+  ])('a resource that cannot exist (%s) is decided by no statement, whatever the policy', (_, text) => {
+    const resource = parseResource(text);
+    const policies: Policy[] = [
+      [{ effect: 'allow', actions: ['*'], resources: ['proj/*', 'proj/*:env/*:flag/*'] }],
+      [{ effect: 'allow', actions: ['*'], notResources: ['acct'] }],
+      [{ effect: 'deny', actions: ['*'], notResources: ['acct'] }],
+      // Many statements, so that the plan has an index.
+      Array.from({ length: 40 }, (_, i) => ({
+        effect: 'allow',
+        actions: ['*'],
+        resources: [`proj/${i}*`, 'proj/*;*'],
+      })),
+    ];
+    for (const policy of policies) {
+      const compiled = new CompiledPolicy(policy);
+      expect(compiled.explain('viewProject', resource)).toEqual({ decision: 'none' });
+      expect(compiled.allows('viewProject', resource)).toBe(false);
+    }
+    // Within the limits, the same policies decide.
+    const possible = parseResource(`proj/${'a'.repeat(MAX_RESOURCE_KEY_CHARS)}`);
+    expect(new CompiledPolicy(policies[0]!).allows('viewProject', possible)).toBe(true);
   });
 
   it('the statement that decides may be any of many, past the first 32 (an indexed plan)', () => {
@@ -261,8 +296,12 @@ describe('limits that keep a decision cheap apply to new input, never to what is
     expect(refused.error?.issues[0]?.message).toBe(
       `a key in a resource specifier may have at most ${MAX_KEY_GLOB_CHARS} characters besides "*" (the longest key there can be); this policy has one with ${MAX_KEY_GLOB_CHARS + 1}`,
     );
+    // A stored glob over the limit still decides: it matches no key that can exist, as before the
+    // limit (no key is longer), and a glob as long as the longest key matches it.
     const stored = new CompiledPolicy(keyed(`*${half}*${half}x`));
-    expect(stored.allows('viewProject', parseResource(`proj/web:env/${half}${half}x`))).toBe(true);
+    expect(stored.allows('viewProject', parseResource(`proj/web:env/${half}${half}x`))).toBe(false);
+    const longest = new CompiledPolicy(keyed(`${half}*${half}`));
+    expect(longest.allows('viewProject', parseResource(`proj/web:env/${half}${half}`))).toBe(true);
   });
 
   it('a stored policy over a limit still reads back and decides (no token is locked out)', () => {
@@ -277,7 +316,7 @@ describe('limits that keep a decision cheap apply to new input, never to what is
     const policy = new CompiledPolicy([
       { effect: 'allow', actions: ['viewProject'], resources: ['proj/*;z,z,z,z,y'] },
     ]);
-    const many = Array.from({ length: 500 }, (_, i) => `x${i}`);
+    const many = Array.from({ length: MAX_RESOURCE_TAGS - 2 }, (_, i) => `x${i}`);
     expect(policy.allows('viewProject', parseResource(`proj/web;${[...many, 'z', 'y'].join(',')}`))).toBe(
       true,
     );

@@ -10,14 +10,28 @@ import { globMatches } from '../../shared/domain/glob.js';
 import { CompiledPolicy, type Explanation, type Policy, type Statement } from '../../shared/domain/policy.js';
 import {
   compileResourceSpec,
+  MAX_RESOURCE_KEY_CHARS,
+  MAX_RESOURCE_TAG_CHARS,
+  MAX_RESOURCE_TAGS,
+  maxTagsOf,
   parseResource,
   type Resource,
+  type ResourceSegment,
   resourceMatches,
 } from '../../shared/domain/resource.js';
 import { accessTokenFormat } from '../../shared/domain/token-format.js';
 import { action, actionGlob, policy, resourceSpecText, resourceText } from '../support/arbitraries.js';
 
 const RUNS = { numRuns: 500 };
+
+/**
+ * The resource of a text, less the tags its kinds of segment cannot carry (the shared arbitraries
+ * put tags anywhere): a resource that cannot exist is decided by no statement, tested on its own.
+ */
+const possible = (text: string): Resource => {
+  const { shape, segments } = parseResource(text);
+  return { shape, segments: segments.map((s) => ({ ...s, tags: s.tags.slice(0, maxTagsOf(s.kind)) })) };
+};
 
 describe('properties of the policy engine', () => {
   it('the effective decision never allows what either side denies, and allows what both allow', () => {
@@ -28,7 +42,7 @@ describe('properties of the policy engine', () => {
         ]);
         const scope = scopePermissions({ kind: 'inline', policy: scopePolicy }, 'm1', roles);
         const member = memberPermissions({ memberId: 'm1', role: 'reader', customRoles: ['r'] }, roles);
-        const resource = parseResource(res);
+        const resource = possible(res);
         const effective = new EffectivePermissions(scope, member);
         const decision = effective.decide(act, resource);
         expect(effective.allows(act, resource)).toBe(
@@ -51,7 +65,7 @@ describe('properties of the policy engine', () => {
         action,
         resourceText,
         ([original, shuffled], act, res) => {
-          const resource = parseResource(res);
+          const resource = possible(res);
           expect(new CompiledPolicy(shuffled).decide(act, resource)).toBe(
             new CompiledPolicy(original).decide(act, resource),
           );
@@ -64,10 +78,40 @@ describe('properties of the policy engine', () => {
   it('notResources is the exact complement of resources', () => {
     fc.assert(
       fc.property(fc.array(resourceSpecText, { minLength: 1, maxLength: 3 }), resourceText, (specs, res) => {
-        const resource = parseResource(res);
+        const resource = possible(res);
         const positive = new CompiledPolicy([{ effect: 'allow', actions: ['*'], resources: specs }]);
         const negative = new CompiledPolicy([{ effect: 'allow', actions: ['*'], notResources: specs }]);
         expect(negative.allows('viewProject', resource)).toBe(!positive.allows('viewProject', resource));
+      }),
+      RUNS,
+    );
+  });
+
+  it('a resource that cannot exist (a key, tag or tag count beyond any stored) is decided by no statement', () => {
+    const beyond = fc.oneof(
+      fc.constant((s: ResourceSegment) => ({ ...s, key: s.key.padEnd(MAX_RESOURCE_KEY_CHARS + 1, 'x') })),
+      fc.constant((s: ResourceSegment) => ({
+        ...s,
+        tags: [...s.tags, ...Array.from({ length: MAX_RESOURCE_TAGS + 1 }, (_, i) => `t${i}`)],
+      })),
+      fc.constant((s: ResourceSegment) => ({
+        ...s,
+        tags: [...s.tags, 'x'.repeat(MAX_RESOURCE_TAG_CHARS + 1)],
+      })),
+    );
+    fc.assert(
+      fc.property(policy, action, resourceText, beyond, fc.nat(), (p, act, res, widen, at) => {
+        const within = possible(res);
+        const index = at % within.segments.length;
+        const resource: Resource = {
+          shape: within.shape,
+          segments: within.segments.map((s, i) => (i === index ? widen(s) : s)),
+        };
+        for (const scanLimit of [0, 32]) {
+          const compiled = new CompiledPolicy(p, { scanLimit });
+          expect(compiled.explain(act, resource)).toEqual({ decision: 'none' });
+          expect(compiled.allows(act, resource)).toBe(false);
+        }
       }),
       RUNS,
     );
@@ -132,13 +176,20 @@ const SHAPE_KINDS = [
   ['role'],
   ['acct'],
 ];
-const pathText = (keys: fc.Arbitrary<string>, tags: fc.Arbitrary<string[]>, shapes: string[][]) =>
+/** Specifier texts, or with `resource` set, resource texts: tags only where a resource carries them. */
+const pathText = (
+  keys: fc.Arbitrary<string>,
+  tags: fc.Arbitrary<string[]>,
+  shapes: string[][],
+  resource = false,
+) =>
   fc
     .constantFrom(...shapes)
     .chain((kinds) => fc.tuple(...kinds.map((kind) => fc.tuple(fc.constant(kind), keys, tags))))
     .map((segments) =>
       segments
-        .map(([kind, k, t]) => {
+        .map(([kind, k, all]) => {
+          const t = resource ? all.slice(0, maxTagsOf(kind)) : all;
           const head = kind === 'acct' ? 'acct' : `${kind}/${k}`;
           return t.length > 0 ? `${head};${t.join(',')}` : head;
         })
@@ -147,7 +198,7 @@ const pathText = (keys: fc.Arbitrary<string>, tags: fc.Arbitrary<string[]>, shap
 // Mostly the three project shapes, so that specifiers and resources meet.
 const MOSTLY_PROJECTS = [...SHAPE_KINDS.slice(0, 3), ...SHAPE_KINDS.slice(0, 3), ...SHAPE_KINDS];
 const indexedSpec = pathText(keyGlob, tagList(tagGlob, 3), MOSTLY_PROJECTS);
-const indexedResource = pathText(key, tagList(tag, 6), MOSTLY_PROJECTS);
+const indexedResource = pathText(key, tagList(tag, 6), MOSTLY_PROJECTS, true);
 const statementOf = (spec: fc.Arbitrary<string>, maxSpecs: number): fc.Arbitrary<Statement> =>
   fc
     .record({
@@ -170,14 +221,22 @@ const statementOf = (spec: fc.Arbitrary<string>, maxSpecs: number): fc.Arbitrary
       ...(negateActions ? { notActions: actions } : { actions }),
     }));
 
-/** Policies and resources on which the indexed plan must decide as the scan does, in either order. */
-function agreesWithScan(statement: fc.Arbitrary<Statement>, resource: fc.Arbitrary<string>) {
+/**
+ * Policies and resources on which the indexed plan must decide as the scan does, in either order;
+ * `always`, when given, is one more statement in every policy.
+ */
+function agreesWithScan(
+  statement: fc.Arbitrary<Statement>,
+  resource: fc.Arbitrary<string>,
+  always?: Statement,
+) {
   fc.assert(
     fc.property(
       fc.array(statement, { minLength: 1, maxLength: 30 }),
       fc.constantFrom<Action>('viewProject', 'updateOn'),
       fc.array(resource, { minLength: 1, maxLength: 6 }),
-      (p, act, texts) => {
+      (drawn, act, texts) => {
+        const p = always === undefined ? drawn : [...drawn, always];
         // In every rotation: the statement that decides is the first that applies, so a statement
         // that the index loses shows in the rotation that puts it first.
         for (let k = 0; k < p.length; k++) {
@@ -215,14 +274,45 @@ describe('the indexed plan decides exactly like a scan of every statement', () =
       fc.tuple(letters(2), longer).map(([prefix, suffix]) => `${prefix}*${suffix}`),
     );
     const spec = pathText(fc.oneof(keyGlob, oneStar, oneStar), tags, dense);
-    agreesWithScan(statementOf(spec, 12), pathText(letters(6), fc.constantFrom<string[]>([], ['t']), dense));
+    agreesWithScan(
+      statementOf(spec, 12),
+      pathText(letters(6), fc.constantFrom<string[]>([], ['t']), dense, true),
+    );
+  }, 60_000);
+
+  it('on more distinct tag globs than are tested one by one (a stored policy: found by a table)', () => {
+    // Every tag glob over {t, u} of up to two letters around stars: more than TAG_TABLE_FROM at a place.
+    const tagGlobs = [
+      ...['t', 'u', 'tu', 'ut', 'tt', 'uu'].flatMap((l) => [`${l}*`, `*${l}`, `*${l}*`]),
+      't*u',
+      'u*t',
+      't*t',
+      '*',
+    ];
+    const tagged = pathText(
+      fc.constantFrom('*', 'a', 'a*'),
+      fc.array(fc.constantFrom(...tagGlobs), { maxLength: 2 }),
+      SHAPE_KINDS.slice(0, 3),
+    );
+    const everyGlob: Statement = {
+      effect: 'deny',
+      actions: ['updateOn'],
+      resources: tagGlobs.flatMap((g) => [`proj/*;${g}`, `proj/*:env/*:flag/*;${g}`]),
+    };
+    const resource = pathText(
+      fc.constantFrom('a', 'ab'),
+      fc.array(fc.constantFrom('t', 'u', 'tu', 'ut', 'tt', 'uut', 'v'), { maxLength: 6 }),
+      SHAPE_KINDS.slice(0, 3),
+      true,
+    );
+    agreesWithScan(statementOf(tagged, 20), resource, everyGlob);
   }, 60_000);
 
   it('on many tag sets meeting at the same keys, looked up by tag', () => {
     const fewKeys = fc.constantFrom('*', '*', 'a', 'a*');
     const shapes = SHAPE_KINDS.slice(0, 2);
     const tagged = pathText(fewKeys, fc.array(tagGlob, { maxLength: 3 }), shapes);
-    const resource = pathText(fc.constantFrom('a', 'ab'), fc.array(tag, { maxLength: 6 }), shapes);
+    const resource = pathText(fc.constantFrom('a', 'ab'), fc.array(tag, { maxLength: 6 }), shapes, true);
     agreesWithScan(statementOf(tagged, 30), resource);
   }, 60_000);
 });
