@@ -14,7 +14,18 @@ const SHOWN = new Set([
   'role',
   'serviceToken',
   'authKind',
+  'memberRole',
+  'memberCustomRoles',
 ]);
+
+/** The member's current role and custom roles (absent for service tokens, which have no member). */
+function memberNow(identity: Record<string, unknown>): [string, string][] {
+  if (typeof identity.memberRole !== 'string') return [];
+  const custom = Array.isArray(identity.memberCustomRoles) ? identity.memberCustomRoles.map(String) : [];
+  return [
+    ['Member now', custom.length > 0 ? `${identity.memberRole} + ${custom.join(', ')}` : identity.memberRole],
+  ];
+}
 
 interface CheckAnswer {
   readonly allowed: boolean;
@@ -42,6 +53,8 @@ export function registerIdentity(program: Command, cli: Cli): void {
             ['Member', identity.memberId],
             ['Token', `"${identity.tokenName}" (${identity.tokenId}, ${identity.tokenKind})`],
             ['Scope', identity.role],
+            // What the member may do now: the token does no more than this, whatever its scope.
+            ...memberNow(identity),
             ...others,
             ['Endpoint', `${endpoint.url} (from ${endpoint.urlSource})`],
             ['Credentials', `token from ${endpoint.tokenSource}`],

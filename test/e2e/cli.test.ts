@@ -150,6 +150,7 @@ describe('access-tokens CLI', () => {
     const shown = await cli(['whoami']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/Token\s+"Owner token"/);
+    expect(shown.stdout).toMatch(/Member now\s+owner\n/);
     expect(shown.stdout).toContain(`${stack.url} (from profile "local")`);
     const identity = json(await cli(['whoami', '--json']));
     expect(identity).toMatchObject({
