@@ -3,8 +3,9 @@
  * bare strongly consistent GetItem, of an uncached authorizer decision, and their ratio; the
  * median of a gateway-cache hit; and requests per second of authenticated GET /api/v2/projects
  * through the local gateway over HTTP (autocannon), with its error count. Goals: the decision
- * ≤ 2.5× the GetItem at the median and at p99, and 0 errors under load; each is printed with PASS
- * or MISS, and a miss exits non-zero.
+ * ≤ 2.5× the GetItem at the median and at p99, also for a token bound to 20 source ranges (IP
+ * binding, checked against the request's address), and 0 errors under load; each is printed with
+ * PASS or MISS, and a miss exits non-zero.
  *
  * Run: npm run bench:authorizer (`-- --quick`: a few iterations, to check it end to end)
  */
@@ -29,8 +30,29 @@ function event(token: string): APIGatewayRequestAuthorizerEvent {
     type: 'REQUEST',
     methodArn: 'arn:aws:execute-api:local:000000000000:local/local/GET/api/v2/projects',
     headers: { Authorization: token },
-    requestContext: { requestId: 'bench' },
+    requestContext: { requestId: 'bench', identity: { sourceIp: '127.0.0.1' } },
   } as unknown as APIGatewayRequestAuthorizerEvent;
+}
+
+/**
+ * The worst case IP binding allows: 20 ranges, IPv6 and IPv4, the caller's (127.0.0.1) in the last
+ * one, so every range of its family is in the list the check walks.
+ */
+const BOUND_RANGES = [
+  ...Array.from({ length: 10 }, (_, i) => `2001:db8:${i.toString(16)}::/48`),
+  ...Array.from({ length: 9 }, (_, i) => `10.${i}.0.0/16`),
+  '127.0.0.1/32',
+];
+
+async function boundToken(stack: LocalStack, owner: string): Promise<string> {
+  const made = await stack.gateway.handle({
+    method: 'POST',
+    path: '/api/v2/tokens',
+    headers: { authorization: owner, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench-bound', role: 'admin', allowedCidrs: BOUND_RANGES }),
+  });
+  if (made.status !== 201) throw new Error(`could not create the bound token: ${made.body}`);
+  return (JSON.parse(made.body) as { token: string }).token;
 }
 
 function stats(samples: number[]) {
@@ -50,6 +72,7 @@ async function main() {
   const stack = await LocalStack.start({ port: 0, cacheTtlSeconds: 300 });
   try {
     const token = stack.ownerToken!;
+    const bound = await boundToken(stack, token);
     const key = keys.hash(hashSecret(token));
 
     // Count the DynamoDB requests one uncached decision makes.
@@ -67,6 +90,7 @@ async function main() {
     for (let i = 0; i < iterations(200, 50); i++) {
       await getItem();
       await authorizer(event(token));
+      await authorizer(event(bound));
     }
     requests = 0;
     await authorizer(event(token));
@@ -74,13 +98,16 @@ async function main() {
 
     const bare: number[] = [];
     const decision: number[] = [];
+    const boundDecision: number[] = [];
     for (let i = 0; i < TRIALS; i++) {
-      // Interleaved, so drift on a shared machine hits both alike.
+      // Interleaved, so drift on a shared machine hits all alike.
       bare.push(await timed(getItem));
       decision.push(await timed(() => authorizer(event(token))));
+      boundDecision.push(await timed(() => authorizer(event(bound))));
     }
     const b = stats(bare);
     const d = stats(decision);
+    const db = stats(boundDecision);
 
     const hits: number[] = [];
     const misses: number[] = [];
@@ -116,6 +143,24 @@ async function main() {
     );
     console.log(
       `DynamoDB requests per decision   ${perDecision} (GetItem of the hash item carrying the token, then GetItem of the member)`,
+    );
+    console.log(
+      `\nuncached decision, token bound to ${BOUND_RANGES.length} ranges   median ${fmt(db.median)} ms   p99 ${fmt(db.p99)} ms`,
+    );
+    const boundAtMedian = verdict(
+      'uncached bound-token decision / bare GetItem, median',
+      db.median / b.median,
+      RATIO_GOAL,
+      ratio,
+    );
+    const boundAtP99 = verdict(
+      'uncached bound-token decision / bare GetItem, p99',
+      db.p99 / b.p99,
+      RATIO_GOAL,
+      ratio,
+    );
+    console.log(
+      `ratio bound decision / GetItem   median ${ratio(db.median / b.median)} ${boundAtMedian}   p99 ${ratio(db.p99 / b.p99)} ${boundAtP99}   (goal ≤ ${RATIO_GOAL}×)`,
     );
     console.log(`\ngateway request, authorizer cache miss  median ${fmt(stats(misses).median, 3)} ms`);
     console.log(`gateway request, authorizer cache hit   median ${fmt(stats(hits).median, 3)} ms`);

@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerAccount } from './commands/account.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBootstrap } from './commands/bootstrap.js';
 import { registerEvents } from './commands/events.js';
 import { registerIdentity } from './commands/identity.js';
@@ -49,6 +51,8 @@ export function buildProgram(cli: Cli): Command {
   registerMembers(program, cli);
   registerRoles(program, cli);
   registerEvents(program, cli);
+  registerAudit(program, cli);
+  registerAccount(program, cli);
   registerProfile(program, cli);
   return program;
 }

@@ -11,6 +11,8 @@ export interface StageConfig {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   readonly corsAllowOrigins: readonly string[];
   readonly alarmEmail?: string;
+  /** `-c auditRetentionDays`: how long audit log entries are kept (DynamoDB TTL), default 365. */
+  readonly auditRetentionDays: number;
   /** Console sign-in (see SignInConfig). */
   readonly signIn: SignInConfig;
 }
@@ -49,6 +51,13 @@ export function stageConfig(context: Context): StageConfig {
       `-c authorizerCacheTtl must be whole seconds from 0 to 3600, got "${String(ttlText)}"`,
     );
   }
+  const retentionText = context('auditRetentionDays');
+  const auditRetentionDays = retentionText === undefined ? 365 : Number(retentionText);
+  if (!Number.isInteger(auditRetentionDays) || auditRetentionDays < 1 || auditRetentionDays > 3650) {
+    throw new StageConfigError(
+      `-c auditRetentionDays must be whole days from 1 to 3650, got "${String(retentionText)}"`,
+    );
+  }
   const cors = context('corsOrigins');
   const alarmEmail = context('alarmEmail');
   const signIn = signInConfig(context);
@@ -62,6 +71,7 @@ export function stageConfig(context: Context): StageConfig {
     throttling: stage === 'prod' ? { rateLimit: 200, burstLimit: 400 } : { rateLimit: 20, burstLimit: 40 },
     corsAllowOrigins: typeof cors === 'string' && cors.length > 0 ? cors.split(',').map((o) => o.trim()) : [],
     ...(typeof alarmEmail === 'string' && alarmEmail.length > 0 ? { alarmEmail } : {}),
+    auditRetentionDays,
     signIn,
   };
 }

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { TokenView } from '../../shared/http/views.js';
+import { MAX_REPORTED_VALUES } from '../../shared/schemas/leak.js';
 import type { Cli } from '../context.js';
 import { UsageError } from '../errors.js';
 import { details, pageNote, scope, table, time } from '../format.js';
@@ -53,7 +54,29 @@ function summary(t: TokenView): string {
     ['Last modified', time(t.lastModified)],
     ['Last used', time(t.lastUsed)],
     ['Expires', time(t.expiresAt)],
+    ['Allowed from', t.allowedCidrs?.join(', ') ?? 'any address'],
   ]);
+}
+
+/** `--allowed-cidr` (repeatable): a token's IP binding, for create, clone and update. */
+const allowedCidrOption = () =>
+  new Option(
+    '--allowed-cidr <cidr>',
+    'bind it to a source range or address, IPv4 or IPv6 (repeat for several, at most 20); calls from elsewhere get 401',
+  )
+    .argParser(collect)
+    .conflicts('anyAddress');
+
+/** The IP binding a command's options give: the ranges, none (`[]`), or unchanged (undefined). */
+const bindingOf = (o: { allowedCidr?: string[]; anyAddress?: boolean }) =>
+  o.anyAddress ? [] : o.allowedCidr;
+
+/** Reads the values to report from stdin: whitespace-separated, blank lines ignored. */
+async function valuesFromStdin(stdin: NodeJS.ReadableStream): Promise<string[]> {
+  let text = '';
+  stdin.setEncoding('utf8');
+  for await (const chunk of stdin) text += chunk as string;
+  return text.split(/\s+/).filter((v) => v !== '');
 }
 
 /** A create, clone or reset answer: the one time its value is shown. */
@@ -77,8 +100,14 @@ export function tokenPatch(current: TokenView, o: UpdateOptions): unknown[] {
   if (o.expiresAt === 'never') {
     if (current.expiresAt !== undefined) ops.push({ op: 'remove', path: '/expiresAt' });
   } else if (o.expiresAt !== undefined) ops.push({ op: 'add', path: '/expiresAt', value: o.expiresAt });
+  const binding = bindingOf(o);
+  if (binding !== undefined && binding.length === 0) {
+    if (current.allowedCidrs !== undefined) ops.push({ op: 'remove', path: '/allowedCidrs' });
+  } else if (binding !== undefined) ops.push({ op: 'add', path: '/allowedCidrs', value: binding });
   if (ops.length === 0)
-    throw new UsageError('nothing to change: give --name, --description, a scope or --expires-at');
+    throw new UsageError(
+      'nothing to change: give --name, --description, a scope, --expires-at, --allowed-cidr or --any-address',
+    );
   // Read, then patched: a change made in between fails the test (409) instead of being overwritten.
   return [{ op: 'test', path: '/lastModified', value: current.lastModified }, ...ops];
 }
@@ -87,6 +116,8 @@ interface UpdateOptions extends ScopeOptions {
   name?: string;
   description?: string;
   expiresAt?: number | 'never';
+  allowedCidr?: string[];
+  anyAddress?: boolean;
 }
 
 export function registerTokens(program: Command, cli: Cli): void {
@@ -155,9 +186,16 @@ export function registerTokens(program: Command, cli: Cli): void {
         'when it stops working: 90m, 24h, 30d, an ISO date, or epoch ms',
         parseTime,
       )
+      .addOption(allowedCidrOption())
       .action(
         async (
-          o: ScopeOptions & { name: string; description?: string; service?: boolean; expiresAt?: number },
+          o: ScopeOptions & {
+            name: string;
+            description?: string;
+            service?: boolean;
+            expiresAt?: number;
+            allowedCidr?: string[];
+          },
           command: Command,
         ) => {
           const body = {
@@ -166,6 +204,7 @@ export function registerTokens(program: Command, cli: Cli): void {
             ...scopeBody(o),
             ...(o.service ? { serviceToken: true } : {}),
             ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}),
+            ...(o.allowedCidr !== undefined ? { allowedCidrs: o.allowedCidr } : {}),
           };
           const created = await cli.client(command).request<TokenView>('POST', '/tokens', { body });
           cli.emit(command, created, () => withValue('Created', created));
@@ -176,6 +215,7 @@ export function registerTokens(program: Command, cli: Cli): void {
       'tokens create --name deploys --custom-role deployer --expires-at 30d',
       `tokens create --name web-only --policy '[{"effect":"allow","actions":["viewProject"],"resources":["proj/web"]}]'`,
       'tokens create --name ci --role writer --json | jq -r .token',
+      'tokens create --name office --role reader --allowed-cidr 203.0.113.0/24 --allowed-cidr 2001:db8::/32',
     ],
   );
 
@@ -195,6 +235,8 @@ export function registerTokens(program: Command, cli: Cli): void {
         'a new expiry (90m, 24h, 30d, ISO date, epoch ms) or "never"',
         parseExpiry,
       )
+      .addOption(allowedCidrOption())
+      .option('--any-address', 'unbind it: usable from any address again')
       .action(async (id: string, o: UpdateOptions, command: Command) => {
         const client = cli.client(command);
         const path = `/tokens/${encodeURIComponent(id)}`;
@@ -207,6 +249,8 @@ export function registerTokens(program: Command, cli: Cli): void {
       'tokens update 5f0c… --custom-role deployer --custom-role auditor',
       'tokens update 5f0c… --policy @policy.json',
       'tokens update 5f0c… --name nightly-ci --expires-at never',
+      'tokens update 5f0c… --allowed-cidr 10.0.0.0/8',
+      'tokens update 5f0c… --any-address',
     ],
   );
 
@@ -217,14 +261,27 @@ export function registerTokens(program: Command, cli: Cli): void {
       .argument('<id>', 'the token to copy')
       .requiredOption('--name <name>', "the new token's name")
       .option('--description <text>', "the new token's description")
-      .action(async (id: string, o: { name: string; description?: string }, command: Command) => {
-        const body = { name: o.name, ...(o.description !== undefined ? { description: o.description } : {}) };
-        const clone = await cli
-          .client(command)
-          .request<TokenView>('POST', `/tokens/${encodeURIComponent(id)}/clone`, { body });
-        cli.emit(command, clone, () => withValue('Cloned into', clone));
-      }),
-    ['tokens clone 5f0c… --name ci-reader-2'],
+      .addOption(allowedCidrOption())
+      .option('--any-address', "usable from any address (default: the source's IP binding)")
+      .action(
+        async (
+          id: string,
+          o: { name: string; description?: string; allowedCidr?: string[]; anyAddress?: boolean },
+          command: Command,
+        ) => {
+          const binding = bindingOf(o);
+          const body = {
+            name: o.name,
+            ...(o.description !== undefined ? { description: o.description } : {}),
+            ...(binding !== undefined ? { allowedCidrs: binding } : {}),
+          };
+          const clone = await cli
+            .client(command)
+            .request<TokenView>('POST', `/tokens/${encodeURIComponent(id)}/clone`, { body });
+          cli.emit(command, clone, () => withValue('Cloned into', clone));
+        },
+      ),
+    ['tokens clone 5f0c… --name ci-reader-2', 'tokens clone 5f0c… --name elsewhere --any-address'],
   );
 
   examples(
@@ -261,5 +318,40 @@ export function registerTokens(program: Command, cli: Cli): void {
         if (!cli.globals(command).json) cli.out(`Deleted token ${id}.`);
       }),
     ['tokens delete 5f0c… --yes'],
+  );
+
+  examples(
+    tokens
+      .command('report-leaked')
+      .description(
+        'Report leaked token values (no credentials needed): every live one is revoked. The API answers the same whatever matched',
+      )
+      .argument('[value...]', 'the values found (none: read them from stdin, whitespace-separated)')
+      .action(async (given: string[], _o: unknown, command: Command) => {
+        const values = given.length > 0 ? given : await valuesFromStdin(cli.io.stdin);
+        if (values.length === 0)
+          throw new UsageError('no values to report: give them as arguments or on stdin');
+        // The values are secrets: nothing this command writes may hold one.
+        for (const value of values) cli.protect(value);
+        const client = cli.client(command);
+        let answer: unknown;
+        for (let i = 0; i < values.length; i += MAX_REPORTED_VALUES) {
+          answer = await client.request('POST', '/tokens/leaked', {
+            anonymous: true,
+            body: { tokens: values.slice(i, i + MAX_REPORTED_VALUES) },
+          });
+        }
+        const reports = Math.ceil(values.length / MAX_REPORTED_VALUES);
+        cli.emit(
+          command,
+          answer,
+          () =>
+            `Reported ${values.length} value(s) in ${reports} report(s): every live access token among them is revoked.`,
+        );
+      }),
+    [
+      'tokens report-leaked atk_…',
+      'grep -oE "\\batk_[0-9A-Za-z]{39}\\b" build.log | access-tokens tokens report-leaked',
+    ],
   );
 }

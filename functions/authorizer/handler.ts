@@ -31,6 +31,7 @@ const DENIED: Record<VerifyFailure, AuthorizationSeries & { outcome: 'deny' }> =
   EXPIRED: { outcome: 'deny', reason: 'expired' },
   SECRET_EXPIRED: { outcome: 'deny', reason: 'secret_expired' },
   MEMBER_REMOVED: { outcome: 'deny', reason: 'member_removed' },
+  ADDRESS_REFUSED: { outcome: 'deny', reason: 'address_refused' },
 };
 
 const allowed = (principal: PrincipalData): AuthorizationSeries => ({
@@ -39,9 +40,9 @@ const allowed = (principal: PrincipalData): AuthorizationSeries => ({
     principal.session === true ? 'session' : principal.serviceToken ? 'service_token' : 'personal_token',
 });
 
-async function verified(header: string | undefined): Promise<VerifyResult> {
+async function verified(header: string | undefined, sourceIp: string | undefined): Promise<VerifyResult> {
   try {
-    return await verifyToken(header);
+    return await verifyToken(header, Date.now(), sourceIp);
   } catch (error) {
     const unavailable = error instanceof DatabaseUnavailableError || isUnavailable(error);
     countAuthorization({ outcome: 'error', reason: unavailable ? 'database_unavailable' : 'internal' });
@@ -51,10 +52,18 @@ async function verified(header: string | undefined): Promise<VerifyResult> {
 
 async function decide(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const header = event.headers?.Authorization ?? event.headers?.authorization;
-  const result = await verified(header);
+  // The address API Gateway (a regional endpoint) saw the request come from: the TCP peer, never a
+  // header the client set. It is one of the authorizer's identity sources, so API Gateway reuses a
+  // cached answer for that same address only (locally, the gateway keys its cache the same way).
+  const sourceIp = event.requestContext?.identity?.sourceIp;
+  const result = await verified(header, sourceIp);
   countAuthorization(result.ok ? allowed(result.principal) : DENIED[result.code]);
   if (!result.ok) {
-    logger.info('token refused', { reason: result.code, requestId: event.requestContext?.requestId });
+    logger.info('token refused', {
+      reason: result.code,
+      requestId: event.requestContext?.requestId,
+      ...(result.code === 'ADDRESS_REFUSED' ? { sourceIp } : {}),
+    });
     throw new Error('Unauthorized');
   }
   const { principal } = result;

@@ -6,6 +6,7 @@ import { invalid } from '../../shared/http/errors.js';
 import { applyJsonPatch } from '../../shared/http/json-patch.js';
 import { paginate, paginationSchema } from '../../shared/http/pagination.js';
 import { API_BASE } from '../../shared/http/routes.js';
+import { tokenPolicyView } from '../../shared/http/token-policy-view.js';
 import { parseInput } from '../../shared/http/validation.js';
 import { tokenView } from '../../shared/http/views.js';
 import {
@@ -16,12 +17,15 @@ import {
   resetQuerySchema,
   scopeOf,
 } from '../../shared/schemas/token.js';
+import { tokenPolicyBodySchema } from '../../shared/schemas/token-policy.js';
+import { tokenPolicyService } from '../../shared/services/token-policy-service.js';
 import { type TokenChange, tokenService } from '../../shared/services/token-service.js';
 
 const tokens = tokenService(repositories);
+const tokenPolicies = tokenPolicyService(repositories);
 
 const WRITABLE =
-  /^\/(name|description|role|expiresAt|defaultApiVersion|customRoleIds(\/.*)?|inlineRole(\/.*)?)$/;
+  /^\/(name|description|role|expiresAt|defaultApiVersion|customRoleIds(\/.*)?|inlineRole(\/.*)?|allowedCidrs(\/.*)?)$/;
 const SCOPE_FIELDS = ['role', 'customRoleIds', 'inlineRole'];
 
 /** A JSON Patch of the token's representation, as the change it makes (only the fields it touches). */
@@ -37,6 +41,7 @@ function changeFromPatch(token: TokenRecord, body: unknown): TokenChange {
     inlineRole: document.inlineRole,
     expiresAt: document.expiresAt,
     defaultApiVersion: document.defaultApiVersion,
+    allowedCidrs: document.allowedCidrs,
   });
   let scope: TokenChange['scope'];
   if (SCOPE_FIELDS.some((f) => touched.has(f))) {
@@ -50,6 +55,7 @@ function changeFromPatch(token: TokenRecord, body: unknown): TokenChange {
     ...(scope !== undefined ? { scope } : {}),
     ...(touched.has('expiresAt') ? { expiresAt: edited.expiresAt ?? null } : {}),
     ...(touched.has('defaultApiVersion') ? { defaultApiVersion: edited.defaultApiVersion } : {}),
+    ...(touched.has('allowedCidrs') ? { allowedCidrs: edited.allowedCidrs ?? null } : {}),
   };
 }
 
@@ -73,6 +79,7 @@ export const handler = apiHandler(
         serviceToken: input.serviceToken ?? false,
         ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
         ...(input.defaultApiVersion !== undefined ? { defaultApiVersion: input.defaultApiVersion } : {}),
+        ...(input.allowedCidrs !== undefined ? { allowedCidrs: input.allowedCidrs } : {}),
       });
       return ok(tokenView(created), 201);
     },
@@ -95,6 +102,21 @@ export const handler = apiHandler(
     'POST /api/v2/tokens/{id}/clone': async (r) => {
       const input = parseInput(cloneTokenSchema, r.body);
       return ok(tokenView(await tokens.clone(r.principal, r.path.id!, input)), 201);
+    },
+    'GET /api/v2/account/token-policy': async (r) => {
+      const page = parseInput(paginationSchema, r.query);
+      return ok(tokenPolicyView(await tokenPolicies.get(r.principal), page));
+    },
+    'PUT /api/v2/account/token-policy': async (r) => {
+      const input = parseInput(tokenPolicyBodySchema, r.body);
+      const page = parseInput(paginationSchema, r.query);
+      const stored = await tokenPolicies.put(r.principal, {
+        requireExpiry: input.requireExpiry,
+        serviceTokensAllowed: input.serviceTokensAllowed,
+        ...(input.maxLifetimeDays !== null ? { maxLifetimeDays: input.maxLifetimeDays } : {}),
+        ...(input.inactivityDays !== null ? { inactivityDays: input.inactivityDays } : {}),
+      });
+      return ok(tokenPolicyView(stored, page));
     },
     'DELETE /api/v2/sessions/current': async (r) => {
       await tokens.endSession(r.principal);

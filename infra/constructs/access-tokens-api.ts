@@ -37,6 +37,8 @@ export interface AccessTokensApiProps {
   /** Requests with a larger body are blocked by the web ACL (default 64 KiB). */
   readonly maxRequestBodyBytes?: number;
   readonly logRetention?: RetentionDays;
+  /** How long the stream handlers keep each audit log entry (its TTL), in days (default 365). */
+  readonly auditRetentionDays?: number;
   /** For the log groups and dead-letter queues (default RETAIN). */
   readonly removalPolicy?: RemovalPolicy;
   /** Console sign-in: what `POST /sessions` trusts, and whose members sign in. */
@@ -95,6 +97,7 @@ export class AccessTokensApi extends Construct {
           ]),
         ),
         AUTHORIZER_CACHE_TTL: String(cacheTtl.toSeconds()),
+        AUDIT_RETENTION_DAYS: String(props.auditRetentionDays ?? 365),
         // The functions' own metrics (EMF), one namespace per stage.
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stageName),
       },
@@ -120,7 +123,13 @@ export class AccessTokensApi extends Construct {
       functions: mapValues(crud, (fn) => fn.function),
       authorizer: new RequestAuthorizer(this, 'TokenAuthorizer', {
         handler: authorizer.function,
-        identitySources: [IdentitySource.header('Authorization')],
+        // The source address is an identity source too, so a cached answer is reused for the
+        // address it was given to only: a token bound to some ranges (allowedCidrs) is never let
+        // in from another address on the strength of an answer cached for an allowed one.
+        identitySources: [
+          IdentitySource.header('Authorization'),
+          IdentitySource.context('identity.sourceIp'),
+        ],
         resultsCacheTtl: cacheTtl,
       }),
       accessLogs: new LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy }),
@@ -202,7 +211,8 @@ export class AccessTokensApi extends Construct {
     stageName: string,
   ): void {
     const routes: readonly Route[] = ROUTES;
-    const names = [...new Set(routes.filter((route) => route.changesRights).map((route) => route.function))];
+    const flushing = routes.filter((route) => route.changesRights || route.flushesWhenChanged);
+    const names = [...new Set(flushing.map((route) => route.function))];
     for (const name of names) {
       crud[name].function.addEnvironment('REST_API_ID', this.api.restApiId);
       crud[name].function.addEnvironment('STAGE_NAME', stageName);

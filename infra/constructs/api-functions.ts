@@ -40,7 +40,8 @@ export const API_FUNCTIONS: Record<FunctionName | 'authorizer', ApiFunction> = {
   invitations: {
     entry: 'functions/invitations/handler.ts',
     description: 'Invitation acceptance',
-    dynamo: { members: ['GetItem', 'PutItem', 'DeleteItem'], tokens: ['PutItem'] },
+    // tokens GetItem: the account's token policy, which sets the first token's expiry.
+    dynamo: { members: ['GetItem', 'PutItem', 'DeleteItem'], tokens: ['GetItem', 'PutItem'] },
   },
   roles: {
     entry: 'functions/roles/handler.ts',
@@ -61,6 +62,18 @@ export const API_FUNCTIONS: Record<FunctionName | 'authorizer', ApiFunction> = {
     dynamo: { members: ['GetItem', 'PutItem', 'DeleteItem'], roles: ['BatchGetItem'], tokens: ['PutItem'] },
   },
   openapi: { entry: 'functions/openapi/handler.ts', description: 'The OpenAPI document', dynamo: {} },
+  leaks: {
+    entry: 'functions/leaks/handler.ts',
+    description: 'Leaked-token reports (revokes every live token reported)',
+    // The hash items by the reported values; the revocation: the token and its hash items deleted,
+    // its revocation record put, in one transaction.
+    dynamo: { tokens: ['GetItem', 'PutItem', 'DeleteItem'] },
+  },
+  audit: {
+    entry: 'functions/audit/handler.ts',
+    description: 'Audit log (read; the stream handlers write it)',
+    dynamo: { audit: ['GetItem', 'Query'] },
+  },
 };
 
 /**

@@ -10,6 +10,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX, type TableId } from '../../shared/data/tables.js';
 import { STREAM_SETTINGS } from '../stream-settings.js';
+import { LifecycleSweeper } from './lifecycle-sweeper.js';
 import { type FunctionDefaults, NodeFunction } from './node-function.js';
 
 export const STREAMS = ['members', 'tokens', 'roles'] as const;
@@ -46,6 +47,7 @@ export class BackgroundFunctions extends Construct {
   readonly streamHandlers: Record<StreamName, NodeFunction>;
   readonly deadLetterQueues: Record<StreamName, Queue>;
   readonly graceSweeper: NodeFunction;
+  readonly lifecycleSweeper: LifecycleSweeper;
 
   constructor(scope: Construct, id: string, props: BackgroundFunctionsProps) {
     super(scope, id);
@@ -82,6 +84,14 @@ export class BackgroundFunctions extends Construct {
       userPool.grant(members, 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser');
     }
     this.streamHandlers.roles.allow(tables.members, ['Query']);
+    // The audit log: each stream handler writes its table's entries (a conditional put), naming
+    // the acting member (members) and token (tokens), and reading the tombstone of a delete.
+    for (const name of STREAMS) {
+      this.streamHandlers[name].allow(tables.audit, ['PutItem']);
+      this.streamHandlers[name].allow(tables.members, ['GetItem']);
+      this.streamHandlers[name].allow(tables.tokens, ['GetItem']);
+    }
+    this.streamHandlers.roles.allow(tables.roles, ['GetItem']);
     this.deadLetterQueues = {} as Record<StreamName, Queue>;
     for (const name of STREAMS) this.deadLetterQueues[name] = this.consume(name, props);
 
@@ -95,6 +105,11 @@ export class BackgroundFunctions extends Construct {
     new Rule(this, 'GraceSweepSchedule', {
       schedule: Schedule.rate(Duration.minutes(1)),
       targets: [new LambdaFunction(this.graceSweeper.function, { retryAttempts: 0 })],
+    });
+    this.lifecycleSweeper = new LifecycleSweeper(this, 'LifecycleSweeper', {
+      tokens: tables.tokens,
+      bus: props.bus,
+      defaults,
     });
   }
 

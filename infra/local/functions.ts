@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { handler as audit } from '../../functions/audit/handler.js';
 import { handler as authorizer } from '../../functions/authorizer/handler.js';
 import { handler as identity } from '../../functions/identity/handler.js';
 import { handler as invitations } from '../../functions/invitations/handler.js';
+import { handler as leaks } from '../../functions/leaks/handler.js';
 import { handler as members } from '../../functions/members/handler.js';
 import { handler as openapi } from '../../functions/openapi/handler.js';
 import { handler as resources } from '../../functions/resources/handler.js';
@@ -22,6 +24,8 @@ export const FUNCTIONS: Record<FunctionName, ProxyHandler> = {
   identity,
   sessions,
   openapi,
+  leaks,
+  audit,
 };
 
 export { authorizer };

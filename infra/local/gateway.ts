@@ -17,6 +17,7 @@ import { logger, withLogContext } from '../../shared/http/logger.js';
 import { ROUTES, type Route } from '../../shared/http/routes.js';
 import { authorizer, FUNCTIONS } from './functions.js';
 import { lambdaContext } from './lambda-context.js';
+import { AddressRateLimiter } from './rate-limiter.js';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -24,6 +25,13 @@ export interface GatewayRequest {
   readonly query?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /**
+   * The client's address, as API Gateway's `requestContext.identity.sourceIp`: the server passes
+   * its socket's peer address, never a header the client set (X-Forwarded-For and the like are
+   * ignored, or anyone could escape a token's IP binding). In-process callers (tests) may set it;
+   * absent, it is 127.0.0.1.
+   */
+  readonly sourceIp?: string;
 }
 
 export interface GatewayResponse {
@@ -41,6 +49,7 @@ interface CompiledResource {
 }
 
 const API_ID = 'local';
+const LOOPBACK = '127.0.0.1';
 const REGION = 'local';
 const ACCOUNT = '000000000000';
 
@@ -121,6 +130,8 @@ function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): bo
  */
 export class LocalGateway {
   private readonly cache = new Map<string, { expires: number; result: APIGatewayAuthorizerResult }>();
+  /** WAF's rate-based rules, locally: one limiter per route with a `perAddressLimit`. */
+  private readonly limiters = new Map<Route, AddressRateLimiter>();
   readonly stage: string;
   /** How many times the authorizer actually ran (cache misses), for tests and benchmarks. */
   authorizerInvocations = 0;
@@ -134,9 +145,32 @@ export class LocalGateway {
     this.cache.clear();
   }
 
-  private async authorize(identity: string, methodArn: string, request: GatewayRequest, requestId: string) {
+  /** Whether this address may call this route now (routes without a limit: always). */
+  private admit(route: Route, sourceIp: string): boolean {
+    if (route.perAddressLimit === undefined) return true;
+    let limiter = this.limiters.get(route);
+    if (limiter === undefined) {
+      limiter = new AddressRateLimiter(
+        route.perAddressLimit.requests,
+        route.perAddressLimit.windowSeconds * 1000,
+      );
+      this.limiters.set(route, limiter);
+    }
+    return limiter.admit(sourceIp);
+  }
+
+  private async authorize(
+    identity: string,
+    sourceIp: string,
+    methodArn: string,
+    request: GatewayRequest,
+    requestId: string,
+  ) {
     const now = Date.now();
-    const cached = this.cache.get(identity);
+    // The identity sources, as on AWS (the Authorization header and context.identity.sourceIp):
+    // an answer for one address is never reused for another (a token's IP binding).
+    const key = `${identity}\n${sourceIp}`;
+    const cached = this.cache.get(key);
     if (cached !== undefined && cached.expires > now) return cached.result;
     const event: APIGatewayRequestAuthorizerEvent = {
       type: 'REQUEST',
@@ -150,13 +184,17 @@ export class LocalGateway {
       queryStringParameters: (request.query as Record<string, string>) ?? null,
       multiValueQueryStringParameters: null,
       stageVariables: null,
-      requestContext: { requestId, stage: this.stage } as APIGatewayRequestAuthorizerEvent['requestContext'],
+      requestContext: {
+        requestId,
+        stage: this.stage,
+        identity: { sourceIp },
+      } as APIGatewayRequestAuthorizerEvent['requestContext'],
     };
     this.authorizerInvocations++;
     // Each invocation logs with its own keys, as each Lambda invocation does.
     const result = await withLogContext(() => authorizer(event));
     if (this.options.cacheTtlSeconds > 0)
-      this.cache.set(identity, { expires: now + this.options.cacheTtlSeconds * 1000, result });
+      this.cache.set(key, { expires: now + this.options.cacheTtlSeconds * 1000, result });
     return result;
   }
 
@@ -190,6 +228,8 @@ export class LocalGateway {
         errorBody('invalid_request', `The path ${request.path} is not validly percent-encoded`, requestId),
       );
     }
+    const sourceIp = request.sourceIp ?? LOOPBACK;
+    if (!this.admit(route, sourceIp)) return answer('THROTTLED');
     const headers = lowerCaseKeys(request.headers ?? {});
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${this.stage}/${request.method}${request.path}`;
 
@@ -198,7 +238,7 @@ export class LocalGateway {
       const identity = headers.authorization;
       if (identity === undefined || identity === '') return answer('UNAUTHORIZED');
       try {
-        const result = await this.authorize(identity, methodArn, request, requestId);
+        const result = await this.authorize(identity, sourceIp, methodArn, request, requestId);
         if (!policyAllows(result, methodArn)) return answer('ACCESS_DENIED');
         authorizerContext = {
           ...(result.context as Record<string, string>),
@@ -233,7 +273,7 @@ export class LocalGateway {
         apiId: API_ID,
         authorizer: authorizerContext ?? null,
         httpMethod: request.method,
-        identity: { sourceIp: '127.0.0.1' } as APIGatewayProxyEvent['requestContext']['identity'],
+        identity: { sourceIp } as APIGatewayProxyEvent['requestContext']['identity'],
         path: `/${this.stage}${request.path}`,
         protocol: 'HTTP/1.1',
         requestId,

@@ -1,7 +1,9 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
-  ListTablesCommand,
+  paginateListTables,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_ENV, TABLES, type TableId } from '../../shared/data/tables.js';
@@ -17,11 +19,18 @@ export async function createMissingTables(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    // Every page: ListTables answers at most 100 names, and a test run's DynamoDB Local holds more.
+    const existing = new Set<string>();
+    for await (const page of paginateListTables({ client }, {})) {
+      for (const name of page.TableNames ?? []) existing.add(name);
+    }
     const created: string[] = [];
     for (const table of TABLES) {
       const name = names[table.id];
-      if (existing.has(name)) continue;
+      if (existing.has(name)) {
+        await addMissingIndexes(client, name, table);
+        continue;
+      }
       const attributes = new Set<string>([
         table.partitionKey,
         ...(table.sortKey ? [table.sortKey] : []),
@@ -69,6 +78,42 @@ export async function createMissingTables(
   }
 }
 
+/**
+ * A data folder kept from an earlier version has its tables, but not the indexes added since (the
+ * token lifecycle's): they are created on it, one at a time, as DynamoDB takes them.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  name: string,
+  table: (typeof TABLES)[number],
+): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of table.indexes.filter((i) => !present.has(i.name))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((a) => ({
+          AttributeName: a,
+          AttributeType: 'S',
+        })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
+    );
+  }
+}
+
 /** Table names for a local stack, and the environment that tells the functions about them. */
 export function localTableNames(prefix = 'local'): Record<TableId, string> {
   return {
@@ -77,6 +122,7 @@ export function localTableNames(prefix = 'local'): Record<TableId, string> {
     roles: `${prefix}-roles`,
     resources: `${prefix}-resources`,
     idempotency: `${prefix}-idempotency`,
+    audit: `${prefix}-audit`,
   };
 }
 

@@ -151,6 +151,9 @@ export function createLocalServer(gateway: LocalGateway, local: LocalRoutes): Se
         query: Object.fromEntries(url.searchParams),
         headers,
         ...(body !== undefined ? { body } : {}),
+        // The socket's peer, as API Gateway's sourceIp is the TCP peer: no header is trusted for it
+        // (none known: an empty address, which no IP binding allows).
+        sourceIp: request.socket.remoteAddress ?? '',
       });
       send(response, result.status, result.headers as Record<string, string>, result.body);
     } catch (error) {

@@ -1,10 +1,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { handler as lifecycleSweeper } from '../../functions/lifecycle/handler.js';
 import { handler as membersStream } from '../../functions/streams/members.js';
 import { handler as rolesStream } from '../../functions/streams/roles.js';
 import { handler as tokensStream } from '../../functions/streams/tokens.js';
 import { handler as graceSweeper } from '../../functions/sweeper/handler.js';
+import { LIFECYCLE_SWEEP_MINUTES } from '../../shared/domain/token-lifecycle.js';
 import { logger, withLogContext } from '../../shared/http/logger.js';
 import { localMetrics } from '../../shared/observability/metrics.js';
 import { bootstrapAccount } from '../../shared/services/bootstrap.js';
@@ -152,7 +154,13 @@ async function startConsumers(parts: Parts, options: LocalStackOptions, settings
   );
   await parts.poller.start();
   // The deployed grace sweeper runs every minute on a schedule; locally every second, with TTL.
-  parts.sweeper = new TtlSweeper(endpoint, tables, 1000, () => withLogContext(graceSweeper));
+  // The lifecycle sweep (every 15 minutes deployed) runs at the same pace: every 15 seconds.
+  let ticks = 0;
+  const scheduled = async () => {
+    await withLogContext(graceSweeper);
+    if (ticks++ % LIFECYCLE_SWEEP_MINUTES === 0) await withLogContext(lifecycleSweeper);
+  };
+  parts.sweeper = new TtlSweeper(endpoint, tables, 1000, scheduled);
   parts.sweeper.start();
 }
 

@@ -56,6 +56,7 @@ export class StatelessStack extends Stack {
       // The console's origin first: the gateway's own answers (401, 429, …) allow that one.
       corsAllowOrigins: [consoleOrigin, ...config.corsAllowOrigins],
       logRetention: config.logRetention,
+      auditRetentionDays: config.auditRetentionDays,
       signIn: {
         ...issuer,
         accountId: config.signIn.accountId,

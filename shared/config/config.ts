@@ -75,7 +75,11 @@ export const config = {
     resources: () => required('RESOURCES_TABLE'),
     /** Powertools idempotency records of the stream handlers. */
     idempotency: () => required('IDEMPOTENCY_TABLE'),
+    /** The audit log (written by the stream handlers, read by the audit function). */
+    audit: () => required('AUDIT_TABLE'),
   },
+  /** How long an audit log entry is kept, in days (its `ttl`); the stage config sets it on AWS. */
+  auditRetentionDays: () => positive('AUDIT_RETENTION_DAYS', 365),
   /** The EventBridge bus that events go to on AWS. */
   eventBusName: () => required('EVENT_BUS_NAME'),
   /** Locally: where published events go instead of EventBridge (the local event sink). */

@@ -19,9 +19,20 @@ export const keys = {
     pk: `ACCT#${accountId}`,
     sk: `REMOVED#${memberId}`,
   }),
+  /** The account's token policy (lifetime, expiry, inactivity, service tokens). */
+  tokenPolicy: (accountId: string) => ({ pk: `ACCT#${accountId}`, sk: 'TOKEN_POLICY' }),
+  /** An expiry reminder sent (one per token, expiry and threshold), claimed by a conditional put. */
+  expiryReminder: (accountId: string, tokenId: string, expiresAt: number, daysLeft: number) => ({
+    pk: `ACCT#${accountId}`,
+    sk: `REMINDED#${tokenId}#${expiresAt}#${daysLeft}`,
+  }),
   hash: (hash: string) => ({ pk: `HASH#${hash}`, sk: 'HASH' }),
   usedIdToken: (hash: string) => ({ pk: `IDTOKEN#${hash}`, sk: 'IDTOKEN' }),
   role: (accountId: string, key: string) => ({ pk: `ACCT#${accountId}`, sk: `ROLE#${key}` }),
+  /** Who deleted a custom role and when, written by the same transaction (read by the audit log's writer). */
+  deletedRole: (accountId: string, key: string) => ({ pk: `ACCT#${accountId}`, sk: `DELETED#ROLE#${key}` }),
+  /** An audit log entry: ids sort by date (see audit-repo.ts). */
+  auditEntry: (accountId: string, id: string) => ({ pk: `ACCT#${accountId}`, sk: id }),
   project: (accountId: string, key: string) => ({ pk: `ACCT#${accountId}`, sk: `PROJ#${key}` }),
   flag: (accountId: string, projectKey: string, flagKey: string) => ({
     pk: `ACCT#${accountId}`,
@@ -36,3 +47,10 @@ export const graceEndKey = (epochMs: number) => String(epochMs).padStart(16, '0'
 
 /** Epoch seconds for DynamoDB TTL, from epoch milliseconds. */
 export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);
+
+/** Sort keys of the lifecycle indexes: zero-padded epoch ms, like graceEnd. */
+export const timeKey = graceEndKey;
+/** The byReminder partition of a time: its UTC day (`REMIND#2025-06-01`). */
+export const reminderDayOf = (epochMs: number) => `REMIND#${new Date(epochMs).toISOString().slice(0, 10)}`;
+/** The byInactivityPolicy partition: one (policies with an inactivity limit are one per account). */
+export const INACTIVITY_SHARD = 'INACTIVITY';

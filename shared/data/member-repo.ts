@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 import type { BuiltInRole } from '../domain/built-in-roles.js';
+import { type ChangeStamp, changeStamp } from './change-context.js';
 import { dynamo } from './clients.js';
 import { keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
@@ -45,6 +46,7 @@ const memberItem = (member: MemberRecord) => ({
   ...keys.member(member.accountId, member.memberId),
   type: 'member',
   ...member,
+  lastChange: changeStamp(),
 });
 
 export const memberRepo = {
@@ -162,6 +164,7 @@ export const memberRepo = {
             accountId: member.accountId,
             memberId: member.memberId,
             removedAt: at,
+            lastChange: changeStamp(at),
             ttl: ttlOf(at + REMOVAL_KEPT_MS),
           },
         },
@@ -171,6 +174,14 @@ export const memberRepo = {
 
   /** When a removed member was removed (epoch ms); undefined if nothing here removed them. */
   async removedAt(accountId: string, memberId: string): Promise<number | undefined> {
+    return (await this.removal(accountId, memberId))?.removedAt;
+  },
+
+  /** When a removed member was removed, and by whom; undefined if nothing here removed them. */
+  async removal(
+    accountId: string,
+    memberId: string,
+  ): Promise<{ readonly removedAt: number; readonly lastChange?: ChangeStamp } | undefined> {
     const { Item } = await dynamo().send(
       new GetCommand({
         TableName: table(),
@@ -178,7 +189,11 @@ export const memberRepo = {
         ConsistentRead: true,
       }),
     );
-    return Item === undefined ? undefined : Number(Item.removedAt);
+    if (Item === undefined) return undefined;
+    return {
+      removedAt: Number(Item.removedAt),
+      ...(Item.lastChange !== undefined ? { lastChange: Item.lastChange as ChangeStamp } : {}),
+    };
   },
 
   /**

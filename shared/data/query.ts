@@ -23,6 +23,12 @@ export function withoutKeys<T>(item: Record<string, unknown>): T {
     ttl: _ttl,
     graceShard: _graceShard,
     graceEnd: _graceEnd,
+    reminderDay: _reminderDay,
+    reminderAt: _reminderAt,
+    activityKey: _activityKey,
+    activityAt: _activityAt,
+    inactivityShard: _inactivityShard,
+    lastChange: _lastChange,
     ...rest
   } = item;
   return rest as T;

@@ -1,6 +1,7 @@
 import { memberRepo } from './member-repo.js';
 import { resourceRepo } from './resource-repo.js';
 import { roleRepo } from './role-repo.js';
+import { tokenPolicyRepo } from './token-policy-repo.js';
 import { tokenRepo } from './token-repo.js';
 
 /**
@@ -12,6 +13,7 @@ export interface Repositories {
   readonly members: typeof memberRepo;
   readonly roles: typeof roleRepo;
   readonly resources: typeof resourceRepo;
+  readonly tokenPolicies: typeof tokenPolicyRepo;
 }
 
 /** The DynamoDB-backed repositories every function uses. */
@@ -20,4 +22,5 @@ export const repositories: Repositories = {
   members: memberRepo,
   roles: roleRepo,
   resources: resourceRepo,
+  tokenPolicies: tokenPolicyRepo,
 };

@@ -2,9 +2,10 @@ import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 import type { BasePermissions } from '../domain/effective-permissions.js';
 import type { Policy } from '../domain/policy.js';
+import { type ChangeStamp, changeStamp } from './change-context.js';
 import { dynamo } from './clients.js';
 import { guarded } from './errors.js';
-import { keys } from './keys.js';
+import { keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
 import { transact, versionGuard } from './transact.js';
 
@@ -21,7 +22,15 @@ export interface RoleRecord {
 }
 
 const table = () => config.tables.roles();
-const roleItem = (role: RoleRecord) => ({ ...keys.role(role.accountId, role.key), type: 'role', ...role });
+const roleItem = (role: RoleRecord) => ({
+  ...keys.role(role.accountId, role.key),
+  type: 'role',
+  ...role,
+  lastChange: changeStamp(),
+});
+
+/** Longer than a stream keeps a record (24 h), so that the REMOVE it explains always finds it. */
+const DELETION_KEPT_MS = 7 * 24 * 3600 * 1000;
 
 export const roleRepo = {
   async get(accountId: string, key: string, consistent = false): Promise<RoleRecord | undefined> {
@@ -80,7 +89,8 @@ export const roleRepo = {
     ]);
   },
 
-  async delete(role: RoleRecord): Promise<void> {
+  /** Deletes a role if unchanged since read, with a record of who deleted it and when, in one transaction. */
+  async delete(role: RoleRecord, at = Date.now()): Promise<void> {
     await transact('the role was changed or deleted by another request', [
       {
         Delete: {
@@ -89,6 +99,29 @@ export const roleRepo = {
           ...versionGuard(role.version),
         },
       },
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...keys.deletedRole(role.accountId, role.key),
+            type: 'deletion',
+            accountId: role.accountId,
+            key: role.key,
+            deletedAt: at,
+            lastChange: changeStamp(at),
+            ttl: ttlOf(at + DELETION_KEPT_MS),
+          },
+        },
+      },
     ]);
+  },
+
+  /** Who deleted a role and when; undefined if nothing here deleted it. */
+  async deletion(accountId: string, key: string): Promise<{ readonly lastChange?: ChangeStamp } | undefined> {
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: table(), Key: keys.deletedRole(accountId, key), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    return Item.lastChange !== undefined ? { lastChange: Item.lastChange as ChangeStamp } : {};
   },
 };

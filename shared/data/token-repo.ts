@@ -1,10 +1,12 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config/config.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
+import { firstReminderAt } from '../domain/token-lifecycle.js';
 import type { RevocationReason } from '../events/events.js';
+import { type ChangeStamp, changeStamp } from './change-context.js';
 import { dynamo } from './clients.js';
 import { ConditionFailedError } from './errors.js';
-import { GRACE_SHARD, graceEndKey, keys, ttlOf } from './keys.js';
+import { GRACE_SHARD, graceEndKey, keys, reminderDayOf, timeKey, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
 import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX } from './tables.js';
 import { type TransactItem, transact, versionGuard } from './transact.js';
@@ -24,6 +26,8 @@ export interface TokenRecord {
   readonly expiresAt?: number;
   /** The API version the token's calls default to (LaunchDarkly's `defaultApiVersion`), when given. */
   readonly defaultApiVersion?: number;
+  /** IP binding: the source ranges it may be used from, in normal form (shared/domain/cidr.ts); absent: any. */
+  readonly allowedCidrs?: readonly string[];
   /** The last four characters of the current secret, the only part ever shown again. */
   readonly last4: string;
   /** SHA-256 of the current secret. */
@@ -51,7 +55,7 @@ export interface HashRecord extends TokenRecord {
 
 /** Why and when a token was deleted: what `Token Revoked` says of a token that did not expire. */
 export interface RevocationRecord {
-  readonly reason: Extract<RevocationReason, 'deleted' | 'member_removed'>;
+  readonly reason: Extract<RevocationReason, 'deleted' | 'member_removed' | 'leaked' | 'inactive'>;
   /** Epoch ms, taken by the process that deleted the token, in the same transaction. */
   readonly revokedAt: number;
 }
@@ -72,6 +76,26 @@ function tokenItem(token: TokenRecord) {
     ...(token.serviceToken ? {} : { memberKey: keys.memberTokens(token.accountId, token.memberId) }),
     ...(token.expiresAt !== undefined ? { ttl: ttlOf(token.expiresAt) } : {}),
     ...token,
+    lastChange: changeStamp(),
+    ...lifecycleKeys(token),
+  };
+}
+
+/**
+ * An access token's places in the lifecycle indexes (sessions have none): byReminder under its
+ * first expiry reminder (the sweep moves it on; a rewrite puts it back, and the reminder records
+ * keep a reminder from going twice), byActivity by its last use or creation.
+ */
+function lifecycleKeys(token: TokenRecord) {
+  if (token.session === true) return {};
+  const reminderAt =
+    token.expiresAt !== undefined ? firstReminderAt(token.expiresAt, token.creationDate) : undefined;
+  return {
+    activityKey: keys.accountPartition(token.accountId),
+    activityAt: timeKey(token.lastUsed ?? token.creationDate),
+    ...(reminderAt !== undefined
+      ? { reminderDay: reminderDayOf(reminderAt), reminderAt: timeKey(reminderAt) }
+      : {}),
   };
 }
 
@@ -123,6 +147,7 @@ function revocationPut(token: TokenRecord, revocation: RevocationRecord): Transa
         accountId: token.accountId,
         tokenId: token.tokenId,
         ...revocation,
+        lastChange: changeStamp(revocation.revokedAt),
         ttl: ttlOf(revocation.revokedAt + REVOCATION_KEPT_MS),
       },
     },
@@ -260,15 +285,23 @@ export const tokenRepo = {
    * Revokes a token for a reason the stream handler will publish (a member's removal, at the time
    * of the removal): the token, its hash items and its revocation record in one transaction. A
    * token already gone is left alone, so a second delivery changes nothing (returns false).
+   * `unusedBefore`: only if the token has not been used since then (the inactivity sweep).
    */
-  async revoke(token: TokenRecord, revocation: RevocationRecord): Promise<boolean> {
+  async revoke(token: TokenRecord, revocation: RevocationRecord, unusedBefore?: number): Promise<boolean> {
     try {
       await transact('the token is already gone', [
         {
           Delete: {
             TableName: table(),
             Key: keys.token(token.accountId, token.tokenId),
-            ConditionExpression: 'attribute_exists(pk)',
+            ...(unusedBefore === undefined
+              ? { ConditionExpression: 'attribute_exists(pk)' }
+              : {
+                  // Unchanged (its hash items are the ones deleted) and still unused.
+                  ConditionExpression:
+                    'version = :v AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
+                  ExpressionAttributeValues: { ':v': token.version, ':cutoff': unusedBefore },
+                }),
           },
         },
         ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
@@ -281,8 +314,14 @@ export const tokenRepo = {
     }
   },
 
-  /** Why and when a deleted token was deleted; undefined for one that expired (or that nothing here deleted). */
-  async revocation(accountId: string, tokenId: string): Promise<RevocationRecord | undefined> {
+  /**
+   * Why and when a deleted token was deleted, and by whom (`lastChange`); undefined for one that
+   * expired (or that nothing here deleted).
+   */
+  async revocation(
+    accountId: string,
+    tokenId: string,
+  ): Promise<(RevocationRecord & { readonly lastChange?: ChangeStamp }) | undefined> {
     const { Item } = await dynamo().send(
       new GetCommand({
         TableName: table(),
@@ -292,7 +331,36 @@ export const tokenRepo = {
     );
     return Item === undefined
       ? undefined
-      : { reason: Item.reason as RevocationRecord['reason'], revokedAt: Number(Item.revokedAt) };
+      : {
+          reason: Item.reason as RevocationRecord['reason'],
+          revokedAt: Number(Item.revokedAt),
+          ...(Item.lastChange !== undefined ? { lastChange: Item.lastChange as ChangeStamp } : {}),
+        };
+  },
+
+  /**
+   * Revokes a token if it is still as read (its version), with its hash items and its revocation
+   * record, in one transaction; false when it changed or went meanwhile (read it again). A leak
+   * report revokes so: a reset racing with it cannot leave the new secret's hash item behind.
+   */
+  async revokeAsRead(token: TokenRecord, revocation: RevocationRecord): Promise<boolean> {
+    try {
+      await transact(CHANGED, [
+        {
+          Delete: {
+            TableName: table(),
+            Key: keys.token(token.accountId, token.tokenId),
+            ...versionGuard(token.version),
+          },
+        },
+        ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+        revocationPut(token, revocation),
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
   },
 
   /** Secrets whose grace period after a reset has ended by `now`: their hash and grace end. */
@@ -345,10 +413,15 @@ export const tokenRepo = {
           Update: {
             TableName: table(),
             Key: keys.token(token.accountId, token.tokenId),
-            UpdateExpression: 'SET lastUsed = :now',
+            // activityAt: the token's place in byActivity (the inactivity sweep's index).
+            UpdateExpression: 'SET lastUsed = :now, activityAt = :activity',
             ConditionExpression:
               'attribute_exists(pk) AND (attribute_not_exists(lastUsed) OR lastUsed < :threshold)',
-            ExpressionAttributeValues: { ':now': now, ':threshold': now - intervalMs },
+            ExpressionAttributeValues: {
+              ':now': now,
+              ':threshold': now - intervalMs,
+              ':activity': timeKey(now),
+            },
           },
         },
         {

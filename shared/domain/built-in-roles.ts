@@ -16,7 +16,11 @@ const ALL_RESOURCES = [
   'role/*',
   'acct',
 ];
-const VIEWABLE_BY_EVERYONE = [...PROJECT_RESOURCES, 'member/*', 'service-token/*', 'role/*', 'acct'];
+/**
+ * Not `acct`: what is viewed there (the audit log: who did what, from which address) is for admins
+ * and owners, or a custom role that grants it.
+ */
+const VIEWABLE_BY_EVERYONE = [...PROJECT_RESOURCES, 'member/*', 'service-token/*', 'role/*'];
 
 /**
  * Built-in roles as policies in the policy language itself, so that a token's scope and its

@@ -63,6 +63,14 @@ export class SecretFormat {
 }
 
 export const accessTokenFormat = new SecretFormat(TOKEN_PREFIX);
+
+/**
+ * The regular expression secret scanners should match access tokens with (README, "Leaked
+ * tokens"): the prefix, exactly 39 base62 characters, and no word character on either side. It
+ * finds candidates; the last 6 characters are a checksum of the rest (`isWellFormed`), which a
+ * scanner may check to drop false positives, as `POST /tokens/leaked` does before any read.
+ */
+export const ACCESS_TOKEN_SCAN_PATTERN = String.raw`\batk_[0-9A-Za-z]{39}\b`;
 export const inviteCodeFormat = new SecretFormat(INVITE_PREFIX);
 
 /** What is stored in place of a secret: its SHA-256, hex. */

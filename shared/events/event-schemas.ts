@@ -52,7 +52,7 @@ const DETAIL_SCHEMAS = {
       reason: z
         .enum(REVOCATION_REASONS)
         .describe(
-          '`deleted`: the token was deleted; `member_removed`: its member was removed (occurredAt is the removal); `expired`: its expiresAt passed (occurredAt is expiresAt); `reset`: one secret of the token ended (a reset without grace, or the end of a grace period: occurredAt is that end), the token itself lives on with its new secret.',
+          "`deleted`: the token was deleted; `member_removed`: its member was removed (occurredAt is the removal); `expired`: its expiresAt passed (occurredAt is expiresAt); `reset`: one secret of the token ended (a reset without grace, or the end of a grace period: occurredAt is that end), the token itself lives on with its new secret. `leaked`: its value was reported at `POST /tokens/leaked` (occurredAt is the report). `inactive`: it was unused for the account policy's `inactivityDays` (occurredAt is the revocation).",
         ),
     })
     .describe('A token, or one secret of it (reason `reset`), stopped working.'),
@@ -65,6 +65,22 @@ const DETAIL_SCHEMAS = {
   'Member Permissions Changed': memberDetail.describe(
     "A member's role or custom roles changed, or a custom role they hold was edited (up or down).",
   ),
+  'Token Expiring': tokenDetail
+    .extend({
+      expiresAt: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe('When the token stops working, in epoch milliseconds.'),
+      daysLeft: z
+        .literal([7, 1])
+        .describe(
+          'The threshold reached: 7 when 7 days or less are left, 1 when 1 day or less (a token gets the reminders of the thresholds it lived past; a new expiresAt starts again).',
+        ),
+    })
+    .describe(
+      'A token expires soon: sent once when 7 days are left and once when 1 day is left (occurredAt is when the sweep found it due).',
+    ),
 } as const satisfies Record<DetailType, z.ZodObject>;
 
 function eventSchema<T extends DetailType>(detailType: T) {
@@ -93,6 +109,7 @@ export const EVENT_SCHEMAS = {
   'Token Reset': eventSchema('Token Reset'),
   'Member Removed': eventSchema('Member Removed'),
   'Member Permissions Changed': eventSchema('Member Permissions Changed'),
+  'Token Expiring': eventSchema('Token Expiring'),
 } as const satisfies { [T in DetailType]: ReturnType<typeof eventSchema<T>> };
 
 export type AccessEventOf<T extends DetailType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
@@ -105,6 +122,7 @@ export const accessEventSchema = z.discriminatedUnion('detail-type', [
   EVENT_SCHEMAS['Token Reset'],
   EVENT_SCHEMAS['Member Removed'],
   EVENT_SCHEMAS['Member Permissions Changed'],
+  EVENT_SCHEMAS['Token Expiring'],
 ]);
 
 /** `Token Revoked` → `token-revoked`: the schema's file name in docs/events/ (`.json`). */

@@ -10,10 +10,18 @@ export const DETAIL_TYPES = [
   'Token Reset',
   'Member Removed',
   'Member Permissions Changed',
+  'Token Expiring',
 ] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
-export const REVOCATION_REASONS = ['deleted', 'member_removed', 'expired', 'reset'] as const;
+export const REVOCATION_REASONS = [
+  'deleted',
+  'member_removed',
+  'expired',
+  'reset',
+  'leaked',
+  'inactive',
+] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 // The shapes are the zod schemas of event-schemas.ts (which also make docs/events/*.json); only

@@ -3,9 +3,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { config } from '../config/config.js';
+import { withChangeContext } from '../data/change-context.js';
 import { dynamoBase } from '../data/clients.js';
 import { logger } from '../http/logger.js';
 import { publishMetrics } from '../observability/metrics.js';
+import { recordAudit } from '../services/audit-trail.js';
 import type { RecordOutcome } from '../services/revocation-service.js';
 import { flushAuthorizerCache } from './authorizer-cache.js';
 
@@ -17,10 +19,24 @@ export interface StreamBatchResponse {
  * A DynamoDB stream consumer, one record at a time, with Powertools' batch processing (partial
  * batch responses: the failed records are reported, the rest are done) and idempotency keyed on
  * the record's eventID (a batch delivered twice publishes nothing twice). Records of a batch are
- * handled in order. When any record changed rights, the stage's authorizer cache is flushed once
+ * handled in order, and each is written to the audit log. When any record changed rights, the stage's authorizer cache is flushed once
  * for the batch; a failed flush fails the batch, so it is retried. The batch's metrics (events,
  * revocations, lag, flushes) are published as the invocation ends.
  */
+/**
+ * Every record is also written to the audit log (audit-trail.ts), after its own handling, so that
+ * nothing that changed escapes it; what a handler writes in turn (a removed member's tokens
+ * revoked) is stamped as the system's unless it says on whose behalf.
+ */
+const audited =
+  (onRecord: (record: DynamoDBRecord) => Promise<RecordOutcome>) =>
+  (record: DynamoDBRecord): Promise<RecordOutcome> =>
+    withChangeContext({ kind: 'system' }, {}, async () => {
+      const outcome = await onRecord(record);
+      await recordAudit(record);
+      return outcome;
+    });
+
 export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) => Promise<RecordOutcome>) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   let idempotent: ((record: DynamoDBRecord) => Promise<RecordOutcome>) | undefined;
@@ -37,7 +53,11 @@ export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) =
         tableName: config.tables.idempotency(),
         awsSdkV3Client: dynamoBase(),
       });
-      idempotent = makeIdempotent(onRecord, { persistenceStore, config: idempotencyConfig, keyPrefix: name });
+      idempotent = makeIdempotent(audited(onRecord), {
+        persistenceStore,
+        config: idempotencyConfig,
+        keyPrefix: name,
+      });
     }
     return { idempotent, idempotencyConfig };
   };

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { config } from '../config/config.js';
+import { actingAs, type ChangeActor, type ChangeOrigin, withChangeContext } from '../data/change-context.js';
 import { ConditionFailedError, isUnavailable } from '../data/errors.js';
 import { metricsPublisher } from '../observability/metrics.js';
 import { DomainError, type DomainErrorKind } from '../services/errors.js';
@@ -35,11 +36,18 @@ export const noContent = (): ApiResult => ({ status: 204 });
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/**
+ * Anything shaped like a secret (an access token or an invitation code) in a message, as when a
+ * caller sends one as an unknown field's name and the 400 names that field: a secret never goes
+ * back out in an error, whoever sent it.
+ */
+const SECRET_SHAPE = /\b(atk|ati)_[0-9A-Za-z]{16,}/g;
+
 export function errorBody(code: ErrorCode, message: string, requestId: string): APIGatewayProxyResult {
   return {
     statusCode: STATUS[code],
     headers: JSON_HEADERS,
-    body: JSON.stringify({ code, message, id: requestId }),
+    body: JSON.stringify({ code, message: message.replace(SECRET_SHAPE, '$1_…'), id: requestId }),
   };
 }
 
@@ -81,6 +89,32 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
 }
 
 const routeKey = (event: APIGatewayProxyEvent) => `${event.httpMethod} ${event.resource}`;
+
+/** Where a request came from, for the audit log: API Gateway's source address, the client's User-Agent. */
+function originOf(event: APIGatewayProxyEvent): ChangeOrigin {
+  const sourceIp = event.requestContext?.identity?.sourceIp;
+  const userAgent =
+    headerValue(event, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? undefined;
+  const requestId = event.requestContext?.requestId;
+  return {
+    ...(sourceIp ? { sourceIp } : {}),
+    ...(userAgent ? { userAgent: userAgent.slice(0, 512) } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+/** Who the principal is, as the audit log names them: a member and their token, a service token, or a member's console session. */
+function actorOf(principal: Principal): ChangeActor {
+  const member =
+    principal.member === null ? undefined : { memberId: principal.memberId, email: principal.member.email };
+  if (principal.session === true && member !== undefined) return { kind: 'member', member };
+  const token = {
+    tokenId: principal.tokenId,
+    name: principal.tokenName,
+    serviceToken: principal.serviceToken,
+  };
+  return { kind: 'token', token, ...(member !== undefined ? { member } : {}) };
+}
 
 /**
  * Middy middleware that turns any error into the contract's error body; registered last, so it
@@ -169,17 +203,20 @@ function chain(
     .use(corsHeaders())
     .use(flush === undefined ? [requestLogger()] : [requestLogger(), flushOnChangeOfRights(flush)])
     .use(errorMapper())
-    .handler(async (event) => {
-      checkApiVersionHeader(headerValue(event, 'ld-api-version'));
-      return toResult(
-        await dispatch(event, {
-          body: parseBody(event),
-          path: checkPathParameters(event.pathParameters),
-          query: (event.queryStringParameters ?? {}) as Record<string, string>,
-          requestId: event.requestContext.requestId,
-        }),
-      );
-    });
+    .handler(async (event) =>
+      // Every change this request makes is stamped with where it came from (and, once known, who).
+      withChangeContext({ kind: 'anonymous' }, originOf(event), async () => {
+        checkApiVersionHeader(headerValue(event, 'ld-api-version'));
+        return toResult(
+          await dispatch(event, {
+            body: parseBody(event),
+            path: checkPathParameters(event.pathParameters),
+            query: (event.queryStringParameters ?? {}) as Record<string, string>,
+            requestId: event.requestContext.requestId,
+          }),
+        );
+      }),
+    );
 }
 
 function routeFor<H>(routes: Routes<H>, event: APIGatewayProxyEvent): H {
@@ -217,6 +254,7 @@ export function apiHandler<F extends FunctionName>(
       tokenId: principal.tokenId,
       memberId: principal.memberId,
     });
+    actingAs(actorOf(principal));
     return route({ ...request, principal });
   }, options.flushAuthorizerCache);
 }

@@ -8,8 +8,10 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { statementSchema } from '../domain/policy.js';
+import { auditEntriesSchema, auditEntrySchema, auditQuerySchema } from '../schemas/audit.js';
 import { keySchema } from '../schemas/common.js';
 import { checkSchema } from '../schemas/identity.js';
+import { leakReportAnswerSchema, leakReportSchema } from '../schemas/leak.js';
 import { acceptSchema, inviteSchema, listMembersQuerySchema, membersPatchSchema } from '../schemas/member.js';
 import { createFlagSchema, createProjectSchema } from '../schemas/project.js';
 import {
@@ -42,6 +44,7 @@ import {
   listTokensQuerySchema,
   resetQuerySchema,
 } from '../schemas/token.js';
+import { tokenPolicyBodySchema, tokenPolicySchema } from '../schemas/token-policy.js';
 import { type ErrorCode, STATUS } from './errors.js';
 import { commentedPatchSchema, patchSchema } from './json-patch.js';
 import { paginationSchema } from './pagination.js';
@@ -53,7 +56,7 @@ type Definition = OpenAPIRegistry['definitions'][number];
 
 /** A route's successful answer: its status and, unless it is a 204, its body. */
 interface Answer {
-  readonly status: 200 | 201 | 204;
+  readonly status: 200 | 201 | 202 | 204;
   readonly description: string;
   readonly schema?: z.ZodType;
 }
@@ -132,7 +135,7 @@ const OPERATIONS: { readonly [K in RouteKey]: Operation } = {
     operationId: 'patchToken',
     summary: 'Update an access token',
     description:
-      'JSON Patch on `/name`, `/description`, `/role`, `/customRoleIds`, `/inlineRole`, `/expiresAt`, `/defaultApiVersion`; `test` operations are preconditions (a failed one is a 409).',
+      'JSON Patch on `/name`, `/description`, `/role`, `/customRoleIds`, `/inlineRole`, `/expiresAt`, `/defaultApiVersion`, `/allowedCidrs`; `test` operations are preconditions (a failed one is a 409).',
     body: jsonPatchBody,
     answer: token(200, 'The updated token'),
   },
@@ -161,6 +164,39 @@ const OPERATIONS: { readonly [K in RouteKey]: Operation } = {
     description: 'A new token with the same scope and a new secret, named from the body.',
     body: cloneTokenSchema,
     answer: token(201, 'The new token, with its full value'),
+  },
+  'GET /api/v2/account/token-policy': {
+    operationId: 'getTokenPolicy',
+    summary: "Get the account's token policy",
+    description:
+      'Any member may read it (the rules their tokens are made under). `violations` lists, a page at a time, the live tokens the caller may view that break it as it is now: tightening the policy kills none of them (an inactivity limit counts from when it was set or tightened).',
+    query: pageQuery,
+    answer: { status: 200, description: 'The policy and its violations', schema: tokenPolicySchema },
+  },
+  'PUT /api/v2/account/token-policy': {
+    operationId: 'putTokenPolicy',
+    summary: "Set the account's token policy",
+    description:
+      'Every field is given (null lifts a limit). Needs `updateTokenPolicy` on `acct` (admins and the owner). Creation, clone, reset, invitation acceptance and expiry changes that break it are then 400 naming the rule.',
+    query: pageQuery,
+    body: tokenPolicyBodySchema,
+    answer: {
+      status: 200,
+      description: 'The policy as stored, and its violations',
+      schema: tokenPolicySchema,
+    },
+  },
+  'POST /api/v2/tokens/leaked': {
+    operationId: 'reportLeakedTokens',
+    summary: 'Report leaked access tokens',
+    description:
+      'No credentials: the endpoint a secret scanner calls with what it found. Every value that is a live access token (its current secret, or an old one still in grace after a reset) is revoked, the whole token, with `Token Revoked` reason `leaked`. The answer is the same `202` whether any value matched or not. Rate limited per client address (100 reports in 5 minutes; then 429).',
+    body: leakReportSchema,
+    answer: {
+      status: 202,
+      description: 'Received (the same answer whatever matched)',
+      schema: leakReportAnswerSchema,
+    },
   },
   'GET /api/v2/members': {
     operationId: 'getMembers',
@@ -354,6 +390,30 @@ const OPERATIONS: { readonly [K in RouteKey]: Operation } = {
     answer: { status: 200, description: 'This document', schema: openApiDocumentSchema },
     static: true,
   },
+  'GET /api/v2/auditlog': {
+    operationId: 'getAuditLogEntries',
+    summary: 'List audit log entries',
+    description:
+      "Newest first: who (member, token, or the system) changed which token, member, custom role or account setting, when, from which address and user agent. Needs `viewAuditLog` on `acct` (admins and the owner). `q` matches case-insensitively within the name, kind, descriptions, acting member's e-mail, acting token's name and resources; `spec` keeps entries acting on a resource the specifier matches. `_links.next` asks for the entries before the oldest one of the page.",
+    query: z.object({
+      before: described(
+        auditQuerySchema.shape.before,
+        'Entries made before this time, in epoch milliseconds',
+      ),
+      after: described(auditQuerySchema.shape.after, 'Entries made after this time, in epoch milliseconds'),
+      q: described(auditQuerySchema.shape.q, 'Text to search for'),
+      limit: described(auditQuerySchema.shape.limit, 'How many entries (1 to 20; default 10)'),
+      spec: described(auditQuerySchema.shape.spec, 'A resource specifier, e.g. `member/*:token/*`'),
+    }),
+    answer: { status: 200, description: 'A page of entries', schema: auditEntriesSchema },
+  },
+  'GET /api/v2/auditlog/{id}': {
+    operationId: 'getAuditLogEntry',
+    summary: 'Get an audit log entry',
+    description:
+      'The entry, with the item before (`previousVersion`) and after (`currentVersion`) the change.',
+    answer: { status: 200, description: 'The entry', schema: auditEntrySchema },
+  },
 };
 
 const TAGS: Readonly<Record<FunctionName, string>> = {
@@ -365,6 +425,8 @@ const TAGS: Readonly<Record<FunctionName, string>> = {
   identity: 'Caller identity',
   sessions: 'Sign-in',
   openapi: 'Other',
+  leaks: 'Access tokens',
+  audit: 'Audit log',
 };
 
 const PATH_PARAMETERS: Readonly<Record<string, string>> = {
@@ -411,7 +473,8 @@ const ERROR_RESPONSES: Readonly<Record<ErrorCode, { readonly name: string; reado
   };
 
 /** Routes that write, and so may meet a concurrent change or a key in use (409). */
-const writes = (route: Route) => route.method !== 'GET' && route.function !== 'identity';
+const writes = (route: Route) =>
+  route.method !== 'GET' && route.function !== 'identity' && route.function !== 'leaks';
 
 /** The error statuses a route can answer, from what it is: public, checks an action, has parameters, takes a body. */
 function errorStatuses(route: Route, operation: Operation): number[] {

@@ -11,10 +11,12 @@ export type FunctionName =
   | 'resources'
   | 'identity'
   | 'sessions'
-  | 'openapi';
+  | 'openapi'
+  | 'audit'
+  | 'leaks';
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly function: FunctionName;
   readonly action: string;
@@ -27,6 +29,18 @@ export interface Route {
    * not per patched field: a flush too many is harmless, one too few is a stale allow.
    */
   readonly changesRights?: true;
+  /**
+   * The handler flushes the authorizer cache itself when what it did changed rights (a reported
+   * leak that matched a live token), not on every 2xx: on AWS the function gets the same flush
+   * permission as those of `changesRights` routes.
+   */
+  readonly flushesWhenChanged?: true;
+  /**
+   * At most `requests` calls per client address in any `windowSeconds` (a window WAF offers), then
+   * 429: a WAF rate-based rule scoped to this path on AWS (infra/constructs/api-firewall.ts), the
+   * local gateway's limiter locally.
+   */
+  readonly perAddressLimit?: { readonly requests: number; readonly windowSeconds: 60 | 120 | 300 | 600 };
 }
 
 export const API_BASE = '/api/v2';
@@ -49,6 +63,12 @@ const r = <M extends Route['method'], P extends string, F extends FunctionName>(
 const changesRights = <R extends Route>(route: R) => ({ ...route, changesRights: true as const });
 
 /**
+ * Leaked-token reports per client address: a secret scanner reports in batches of up to 100 values,
+ * so 100 reports in 5 minutes is 10,000 values from one address, and a guesser gets nowhere.
+ */
+export const LEAK_REPORTS_PER_ADDRESS = { requests: 100, windowSeconds: 300 } as const;
+
+/**
  * What a CRUD function logs when its flush after a change of rights fails (the failure is also
  * counted, `AuthorizerCacheFlushes` with outcome `failed`, and alarmed on).
  */
@@ -61,7 +81,15 @@ const TABLE = [
   changesRights(r('PATCH', '/tokens/{id}', 'tokens', 'updateAccessToken*')),
   changesRights(r('DELETE', '/tokens/{id}', 'tokens', 'deleteAccessToken')),
   changesRights(r('POST', '/tokens/{id}/reset', 'tokens', 'resetAccessToken')),
+  {
+    ...r('POST', '/tokens/leaked', 'leaks', 'none (public: the reported values are the credential)', true),
+    flushesWhenChanged: true as const,
+    perAddressLimit: LEAK_REPORTS_PER_ADDRESS,
+  },
   r('POST', '/tokens/{id}/clone', 'tokens', 'createAccessToken'),
+  // The account's token policy is served by the tokens function: it governs their creation.
+  r('GET', '/account/token-policy', 'tokens', 'none (any member; violations: tokens the caller may view)'),
+  r('PUT', '/account/token-policy', 'tokens', 'updateTokenPolicy'),
   r('GET', '/members', 'members', 'viewMember'),
   r('POST', '/members', 'members', 'createMember'),
   r('GET', '/members/{id}', 'members', 'viewMember'),
@@ -91,6 +119,8 @@ const TABLE = [
   // Sign-out deletes the calling session's token: the tokens function has what that takes.
   changesRights(r('DELETE', '/sessions/current', 'tokens', 'none (the calling session ends itself)')),
   r('GET', '/openapi.json', 'openapi', 'none (public: the contract itself)', true),
+  r('GET', '/auditlog', 'audit', 'viewAuditLog (on acct)'),
+  r('GET', '/auditlog/{id}', 'audit', 'viewAuditLog (on acct)'),
 ] as const satisfies readonly Route[];
 
 export const ROUTES: readonly Route[] = TABLE;

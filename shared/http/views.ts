@@ -82,6 +82,7 @@ export function tokenView({ token, member, secret }: TokenWithMember): TokenView
     defaultApiVersion: token.defaultApiVersion ?? API_VERSION,
     ...(token.lastUsed !== undefined ? { lastUsed: token.lastUsed } : {}),
     ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
+    ...(token.allowedCidrs !== undefined ? { allowedCidrs: [...token.allowedCidrs] } : {}),
   };
 }
 

@@ -33,6 +33,7 @@ export const AUTHORIZATION_REASONS = {
     'expired',
     'secret_expired',
     'member_removed',
+    'address_refused',
     'scope_denied',
     'member_denied',
   ],

@@ -67,6 +67,12 @@ export const tokenSchema = z
     defaultApiVersion: z.number().int(),
     lastUsed: epochMs('Its last authorized call').optional(),
     expiresAt: epochMs('When it stops working').optional(),
+    allowedCidrs: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'IP binding: the source ranges it may be used from, normalised (`10.0.0.0/8`, `2001:db8::/32`, a single address as /32 or /128); absent: any address',
+      ),
   })
   .meta({ id: 'Token' });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TOKEN_ROLES } from '../domain/built-in-roles.js';
+import { MAX_ALLOWED_CIDRS, parseCidr } from '../domain/cidr.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { type Policy, policySchema } from '../domain/policy.js';
 import { descriptionSchema, keySchema, nameSchema } from './common.js';
@@ -48,6 +49,26 @@ export const apiVersionSchema = z
     message: `must be one of ${API_VERSIONS.join(', ')}`,
   });
 
+/**
+ * IP binding: the source ranges a token may be used from (absent or empty: anywhere). Each is
+ * checked here so that a 400 names the bad one (`allowedCidrs.2: "10.0.0.0/33": …`); the service
+ * stores them in normal form (shared/domain/cidr.ts).
+ */
+export const allowedCidrsSchema = z
+  .array(
+    z
+      .string()
+      .max(64)
+      .superRefine((text, ctx) => {
+        const parsed = parseCidr(text);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+      }),
+  )
+  .max(MAX_ALLOWED_CIDRS)
+  .describe(
+    `Source addresses the token may be used from: at most ${MAX_ALLOWED_CIDRS} IPv4 or IPv6 CIDR ranges or addresses (stored normalised: \`10.0.0.1/8\` becomes \`10.0.0.0/8\`, a bare address a /32 or /128). A call from any other address is refused like an invalid token. Absent or empty: any address.`,
+  );
+
 export const createTokenSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.optional(),
@@ -55,6 +76,7 @@ export const createTokenSchema = z.strictObject({
   serviceToken: z.boolean().optional(),
   expiresAt: z.number().int().positive().optional(),
   defaultApiVersion: apiVersionSchema.optional(),
+  allowedCidrs: allowedCidrsSchema.optional(),
 });
 
 /** The writable fields of a token's representation after a PATCH. */
@@ -64,11 +86,16 @@ export const editableTokenSchema = z.object({
   ...scopeFields,
   expiresAt: z.number().int().positive().nullable().optional(),
   defaultApiVersion: apiVersionSchema,
+  allowedCidrs: allowedCidrsSchema.optional(),
 });
 
 export const cloneTokenSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.optional(),
+  /** Absent: the source's ranges (a clone is never less bound than its source unless asked); `[]`: none. */
+  allowedCidrs: allowedCidrsSchema.optional(),
+  /** A clone does not take its source's expiry; absent: none (if the account's token policy allows). */
+  expiresAt: z.number().int().positive().optional(),
 });
 
 export const listTokensQuerySchema = z.object({

@@ -25,5 +25,7 @@ export function toAuthorizerContext(data: PrincipalData): AuthorizerContext {
     roles: JSON.stringify([...data.roles.values()]),
     ...(data.validUntil !== undefined ? { validUntil: String(data.validUntil) } : {}),
     ...(data.session === true ? { session: 'true' } : {}),
+    // Ranges in normal form hold no comma.
+    ...(data.allowedCidrs !== undefined ? { allowedCidrs: data.allowedCidrs.join(',') } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { actingAs } from '../data/change-context.js';
 import { ConditionFailedError } from '../data/errors.js';
 import type { MemberRecord, NewMember } from '../data/member-repo.js';
 import type { Repositories } from '../data/repositories.js';
@@ -5,9 +6,11 @@ import { type BuiltInRole, TOKEN_ROLES, type TokenRole } from '../domain/built-i
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { resources } from '../domain/resource.js';
 import { hashSecret, inviteCodeFormat, newId, secretsEqual } from '../domain/token-format.js';
+import { defaultExpiry } from '../domain/token-policy.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
 import { DomainError, forbidden, invalid, notFound, unauthenticated } from './errors.js';
 import { customRoleDefinitions, ensureBornWithin, ensureMayGrant } from './grant-rules.js';
+import { accountTokenPolicy, ensureLifetimeAllowed } from './lifetime-rules.js';
 import type { Principal } from './principal.js';
 import { newToken } from './token-factory.js';
 import type { TokenWithMember } from './token-service.js';
@@ -56,7 +59,8 @@ export function memberService({
   members,
   tokens,
   roles,
-}: Pick<Repositories, 'members' | 'tokens' | 'roles'>) {
+  tokenPolicies,
+}: Pick<Repositories, 'members' | 'tokens' | 'roles' | 'tokenPolicies'>) {
   async function findVisible(principal: Principal, id: string): Promise<MemberRecord> {
     const memberId = id === 'me' ? principal.memberId : id;
     const member = await members.get(principal.accountId, memberId, true);
@@ -228,6 +232,8 @@ export function memberService({
       const member = await members.get(invite.accountId, invite.memberId, true);
       if (member === undefined || member.inviteHash === undefined || !secretsEqual(member.inviteHash, hash))
         throw rejected();
+      // The code was the invited member's: what follows is their doing (the audit log's actor).
+      actingAs({ kind: 'member', member: { memberId: member.memberId, email: member.email } });
       // Accepting returns a secret, so it obeys the rules of creation like every other path.
       const scope = firstTokenScope(member);
       ensureBornWithin(
@@ -235,6 +241,10 @@ export function memberService({
         scope,
         await customRoleDefinitions(roles, member.accountId, member.customRoles, 'customRoles'),
       );
+      // Nobody chooses the first token's expiry: it gets the longest the account's policy allows.
+      const policy = await accountTokenPolicy(tokenPolicies, member.accountId);
+      const expiresAt = defaultExpiry(policy, now);
+      ensureLifetimeAllowed(policy, { issuesServiceToken: false, expiresAt }, now);
       const { token, secret } = newToken(
         {
           accountId: member.accountId,
@@ -242,6 +252,7 @@ export function memberService({
           serviceToken: false,
           name: tokenName,
           scope,
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
         },
         now,
       );

@@ -36,6 +36,11 @@ export interface Principal {
   readonly validUntil?: number;
   /** The credential is a console session (`POST /sessions`), not an access token. */
   readonly session?: true;
+  /**
+   * The calling token's IP binding (normal form, shared/domain/cidr.ts), when it has one: what it
+   * hands out or binds stays within it (`ensureBoundWithinCaller` in token-service.ts).
+   */
+  readonly allowedCidrs?: readonly string[];
   readonly permissions: EffectivePermissions;
 }
 
@@ -78,6 +83,7 @@ const contextSchema = z.object({
   roles: z.string(),
   validUntil: z.string().regex(/^\d+$/).optional(),
   session: z.literal('true').optional(),
+  allowedCidrs: z.string().min(1).optional(),
 });
 
 const memberSchema = z
@@ -111,6 +117,7 @@ export function principalFromContext(context: unknown): Principal | null {
       roles: new Map(roles.map((r) => [r.key, r])),
       ...(c.validUntil !== undefined ? { validUntil: Number(c.validUntil) } : {}),
       ...(c.session === 'true' ? { session: true as const } : {}),
+      ...(c.allowedCidrs !== undefined ? { allowedCidrs: c.allowedCidrs.split(',') } : {}),
     });
   } catch {
     return null;

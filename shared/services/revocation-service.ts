@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { onBehalfOf } from '../data/change-context.js';
 import type { MemberRecord } from '../data/member-repo.js';
 import { memberRepo } from '../data/member-repo.js';
 import type { RoleRecord } from '../data/role-repo.js';
@@ -113,7 +114,12 @@ export async function onTokensRecord(record: DynamoDBRecord): Promise<RecordOutc
     case 'MODIFY': {
       if (before === undefined || after === undefined) return ignored;
       const events: AccessEvent[] = [];
-      let flush = !same(before.scope, after.scope) || before.expiresAt !== after.expiresAt;
+      // Where a token may be used from bounds it as its scope does: a cached answer for an address
+      // it no longer allows must go (this is the backstop when the edge's own flush failed).
+      let flush =
+        !same(before.scope, after.scope) ||
+        before.expiresAt !== after.expiresAt ||
+        !same(before.allowedCidrs, after.allowedCidrs);
       if (before.hash !== after.hash) {
         flush = true;
         // The reset's own write stamped lastModified.
@@ -153,10 +159,14 @@ export async function onMembersRecord(record: DynamoDBRecord): Promise<RecordOut
   }
   if (record.eventName === 'REMOVE') {
     // Their tokens stopped working when the member was removed: that is when each is revoked.
-    const removedAt = (await memberRepo.removedAt(item.accountId, item.memberId)) ?? approximateTime(record);
-    for (const token of await tokenRepo.listByMember(item.accountId, item.memberId)) {
-      await tokenRepo.revoke(token, { reason: 'member_removed', revokedAt: removedAt });
-    }
+    const removal = await memberRepo.removal(item.accountId, item.memberId);
+    const removedAt = removal?.removedAt ?? approximateTime(record);
+    // On behalf of whoever removed the member: the audit log names them for each revocation.
+    await onBehalfOf(removal?.lastChange, 'member_removed', async () => {
+      for (const token of await tokenRepo.listByMember(item.accountId, item.memberId)) {
+        await tokenRepo.revoke(token, { reason: 'member_removed', revokedAt: removedAt });
+      }
+    });
     await userDirectory.memberRemoved(item.accountId, item.email);
     const removed = { ...base, occurredAt: removedAt };
     return done([accessEvent('Member Removed', removed, [id, item.memberId])], true);

@@ -1,3 +1,4 @@
+import { actingAs } from '../data/change-context.js';
 import { ConditionFailedError } from '../data/errors.js';
 import type { MemberRecord } from '../data/member-repo.js';
 import type { Repositories } from '../data/repositories.js';
@@ -69,6 +70,8 @@ export function sessionService(
 
       const found = await members.findByEmail(accountId(), idToken.email);
       if (found === undefined) return { ok: false, code: 'NO_SUCH_MEMBER' };
+      // The verified ID token was this member's: the session is their doing (the audit log's actor).
+      actingAs({ kind: 'member', member: { memberId: found.memberId, email: found.email } });
       const accepting = await acceptingInvitation(found, now);
       if (accepting === null) return { ok: false, code: 'INVITATION_EXPIRED' };
       const { inviteHash: _accepted, ...rest } = found;

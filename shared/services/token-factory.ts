@@ -12,6 +12,7 @@ export type NewTokenFields = Pick<
   | 'scope'
   | 'expiresAt'
   | 'defaultApiVersion'
+  | 'allowedCidrs'
   | 'session'
 >;
 
@@ -27,13 +28,14 @@ export interface IssuedSecret {
  */
 export function newToken(fields: NewTokenFields, now = Date.now()): IssuedSecret {
   const secret = accessTokenFormat.generate();
-  const { description, expiresAt, defaultApiVersion, session, ...required } = fields;
+  const { description, expiresAt, defaultApiVersion, allowedCidrs, session, ...required } = fields;
   const token: TokenRecord = {
     ...required,
     ...(session === true ? { session } : {}),
     ...(description !== undefined ? { description } : {}),
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     ...(defaultApiVersion !== undefined ? { defaultApiVersion } : {}),
+    ...(allowedCidrs !== undefined && allowedCidrs.length > 0 ? { allowedCidrs } : {}),
     tokenId: newId(),
     creationDate: now,
     lastModified: now,

@@ -2,11 +2,13 @@ import type { MemberRecord } from '../data/member-repo.js';
 import type { Repositories } from '../data/repositories.js';
 import type { TokenRecord } from '../data/token-repo.js';
 import type { Action } from '../domain/actions.js';
+import { MAX_ALLOWED_CIDRS, parseCidrList, rangeOutside } from '../domain/cidr.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { type Resource, resources } from '../domain/resource.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
 import { forbidden, invalid, notFound } from './errors.js';
 import { ensureMayIssue, type Holder } from './grant-rules.js';
+import { ensureWithinTokenPolicy } from './lifetime-rules.js';
 import type { Principal } from './principal.js';
 import { newSecret, newToken } from './token-factory.js';
 
@@ -25,6 +27,8 @@ export interface CreateTokenCommand {
   readonly serviceToken: boolean;
   readonly expiresAt?: number;
   readonly defaultApiVersion?: number;
+  /** IP binding, as given (normalised here); absent or empty: any address. */
+  readonly allowedCidrs?: readonly string[];
 }
 
 /** The fields a change sets; a field that is absent is left alone (`null` clears an optional one). */
@@ -34,11 +38,16 @@ export interface TokenChange {
   readonly scope?: TokenScope;
   readonly expiresAt?: number | null;
   readonly defaultApiVersion?: number | null;
+  readonly allowedCidrs?: readonly string[] | null;
 }
 
 export interface CloneTokenCommand {
   readonly name: string;
   readonly description?: string;
+  /** A clone does not take its source's expiry: absent, it has none (if the token policy allows). */
+  readonly expiresAt?: number;
+  /** Absent: the source's IP binding; empty: none. */
+  readonly allowedCidrs?: readonly string[];
 }
 
 const ACTION_FOR_CHANGE: Record<keyof TokenChange, Action> = {
@@ -47,6 +56,8 @@ const ACTION_FOR_CHANGE: Record<keyof TokenChange, Action> = {
   scope: 'updateAccessTokenPolicy',
   expiresAt: 'updateAccessTokenExpiry',
   defaultApiVersion: 'updateAccessTokenApiVersion',
+  // Where a token may be used from bounds what it can do, as its scope does.
+  allowedCidrs: 'updateAccessTokenPolicy',
 };
 
 export function tokenResource(token: Pick<TokenRecord, 'tokenId' | 'memberId' | 'serviceToken'>): Resource {
@@ -63,6 +74,39 @@ function callerAsHolder(principal: Principal): Holder | null {
 function ensureFuture(expiresAt: number | undefined | null, now: number): void {
   if (expiresAt !== undefined && expiresAt !== null && expiresAt <= now)
     throw invalid('expiresAt: must be in the future');
+}
+
+/**
+ * IP binding in normal form (shared/domain/cidr.ts), or a 400 naming the bad range. Every path that
+ * sets it (create, clone, PATCH) comes through here; an empty list is no binding (undefined).
+ */
+function allowedCidrsOf(given: readonly string[] | undefined | null): readonly string[] | undefined {
+  if (given === undefined || given === null) return undefined;
+  if (given.length > MAX_ALLOWED_CIDRS)
+    throw invalid(`allowedCidrs: at most ${MAX_ALLOWED_CIDRS} ranges, got ${given.length}`);
+  const parsed = parseCidrList(given);
+  if (!parsed.ok) throw invalid(`allowedCidrs.${parsed.index}: ${parsed.problem}`);
+  return parsed.cidrs.length > 0 ? parsed.cidrs : undefined;
+}
+
+/**
+ * A token bound to source ranges hands out and binds nothing wider than itself, as a narrow token
+ * hands out no wider scope: the secret it creates, clones or resets, and the ranges it sets by
+ * PATCH, lie within its own ranges (no binding at all is wider than any). Else whoever holds it
+ * inside its ranges (a CI runner taken over) could mint a secret that works from anywhere, or
+ * unbind itself. Every path that hands out a secret or sets a binding calls this (403).
+ */
+function ensureBoundWithinCaller(principal: Principal, cidrs: readonly string[] | undefined): void {
+  const own = principal.allowedCidrs;
+  if (own === undefined) return;
+  const ranges = own.join(', ');
+  if (cidrs === undefined)
+    throw forbidden(
+      `allowedCidrs: the calling token is bound to ${ranges}, so what it hands out or binds must be bound within them`,
+    );
+  const outside = rangeOutside(cidrs, own);
+  if (outside !== undefined)
+    throw forbidden(`allowedCidrs: "${outside}" is outside the calling token's ranges (${ranges})`);
 }
 
 /** Where a new token would live, for the createAccessToken check. */
@@ -83,7 +127,12 @@ const isExpired = (token: TokenRecord, now = Date.now()) =>
   token.expiresAt !== undefined && token.expiresAt <= now;
 
 /** The use cases of access tokens. Every path that returns a secret obeys every rule of creation. */
-export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tokens' | 'members' | 'roles'>) {
+export function tokenService({
+  tokens,
+  members,
+  roles,
+  tokenPolicies,
+}: Pick<Repositories, 'tokens' | 'members' | 'roles' | 'tokenPolicies'>) {
   async function findVisible(principal: Principal, tokenId: string): Promise<TokenRecord> {
     const token = await tokens.get(principal.accountId, tokenId, true);
     // A console session is not an access token: no token route finds it by id.
@@ -166,7 +215,16 @@ export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tok
         command.scope,
         command.serviceToken ? null : callerAsHolder(principal),
       );
-      return issue(principal, command);
+      await ensureWithinTokenPolicy(
+        tokenPolicies,
+        principal.accountId,
+        { issuesServiceToken: command.serviceToken, expiresAt: command.expiresAt },
+        Date.now(),
+      );
+      const { allowedCidrs, ...rest } = command;
+      const bound = allowedCidrsOf(allowedCidrs);
+      ensureBoundWithinCaller(principal, bound);
+      return issue(principal, { ...rest, ...(bound !== undefined ? { allowedCidrs: bound } : {}) });
     },
 
     /**
@@ -188,18 +246,26 @@ export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tok
       }
       const now = Date.now();
       if (change.expiresAt !== undefined) ensureFuture(change.expiresAt, now);
-      const { description, expiresAt, defaultApiVersion, ...rest } = token;
+      const { description, expiresAt, defaultApiVersion, allowedCidrs, ...rest } = token;
       const keep = <T>(next: T | null | undefined, current: T | undefined) =>
         next === null ? undefined : next === undefined ? current : next;
       const nextDescription = keep(change.description, description);
       const nextExpiry = keep(change.expiresAt, expiresAt);
+      if (change.expiresAt !== undefined) {
+        const lifetime = { issuesServiceToken: false, expiresAt: nextExpiry };
+        await ensureWithinTokenPolicy(tokenPolicies, token.accountId, lifetime, now);
+      }
       const nextVersion = keep(change.defaultApiVersion, defaultApiVersion);
+      const nextCidrs =
+        change.allowedCidrs === undefined ? allowedCidrs : allowedCidrsOf(change.allowedCidrs);
+      if (change.allowedCidrs !== undefined) ensureBoundWithinCaller(principal, nextCidrs);
       const after: TokenRecord = {
         ...rest,
         name: change.name ?? token.name,
         ...(nextDescription !== undefined ? { description: nextDescription } : {}),
         ...(nextExpiry !== undefined ? { expiresAt: nextExpiry } : {}),
         ...(nextVersion !== undefined ? { defaultApiVersion: nextVersion } : {}),
+        ...(nextCidrs !== undefined ? { allowedCidrs: nextCidrs } : {}),
         scope: change.scope ?? token.scope,
         lastModified: now,
         version: token.version + 1,
@@ -236,6 +302,10 @@ export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tok
         token.serviceToken ? null : callerAsHolder(principal),
       );
       const now = Date.now();
+      // The new secret lives until the token's expiry, which must obey the policy as it is now.
+      const lifetime = { issuesServiceToken: token.serviceToken, expiresAt: token.expiresAt };
+      await ensureWithinTokenPolicy(tokenPolicies, token.accountId, lifetime, now);
+      ensureBoundWithinCaller(principal, token.allowedCidrs);
       const { hash, last4, secret } = newSecret();
       const grace = graceUntil !== undefined && graceUntil > now ? graceUntil : undefined;
       const { previousHash: _p, previousHashExpiresAt: _x, ...rest } = token;
@@ -276,10 +346,19 @@ export function tokenService({ tokens, members, roles }: Pick<Repositories, 'tok
         source.scope,
         source.serviceToken ? null : callerAsHolder(principal),
       );
+      const now = Date.now();
+      ensureFuture(command.expiresAt, now);
+      const lifetime = { issuesServiceToken: source.serviceToken, expiresAt: command.expiresAt };
+      await ensureWithinTokenPolicy(tokenPolicies, principal.accountId, lifetime, now);
       const description = command.description ?? source.description;
+      const allowedCidrs =
+        command.allowedCidrs === undefined ? source.allowedCidrs : allowedCidrsOf(command.allowedCidrs);
+      ensureBoundWithinCaller(principal, allowedCidrs);
       return issue(principal, {
+        ...(allowedCidrs !== undefined ? { allowedCidrs } : {}),
         name: command.name,
         ...(description !== undefined ? { description } : {}),
+        ...(command.expiresAt !== undefined ? { expiresAt: command.expiresAt } : {}),
         scope: source.scope,
         serviceToken: source.serviceToken,
         ...(source.defaultApiVersion !== undefined ? { defaultApiVersion: source.defaultApiVersion } : {}),

@@ -3,6 +3,7 @@ import { withinAuthorizerBounds } from '../data/clients.js';
 import { memberRepo } from '../data/member-repo.js';
 import { roleRepo } from '../data/role-repo.js';
 import { type HashRecord, type TokenRecord, tokenRepo } from '../data/token-repo.js';
+import { addressAllowed } from '../domain/cidr.js';
 import type { CustomRole } from '../domain/effective-permissions.js';
 import { hashSecret, secretsEqual, tokenFromAuthorizationHeader } from '../domain/token-format.js';
 import type { PrincipalData } from './authorizer-context.js';
@@ -17,7 +18,9 @@ export type VerifyFailure =
   | 'REVOKED'
   | 'EXPIRED'
   | 'SECRET_EXPIRED'
-  | 'MEMBER_REMOVED';
+  | 'MEMBER_REMOVED'
+  /** The token is bound to source ranges (`allowedCidrs`) that do not hold the request's address. */
+  | 'ADDRESS_REFUSED';
 
 export type VerifyResult =
   | { readonly ok: true; readonly principal: PrincipalData; readonly lastUsedWrite?: Promise<unknown> }
@@ -36,27 +39,32 @@ function presentedSecretIsCurrent(token: TokenRecord, hash: string, now: number)
 /**
  * Checks a presented Authorization header. Cheap checks first: format and checksum (no read for a
  * malformed token); then one strongly consistent GetItem of the secret's hash item, which carries
- * the token; then the member, strongly consistent, so a removed member's tokens fail at once; a
- * third round trip only when custom roles are involved. The reads have the authorizer's short
- * deadline and breaker: while the database does not answer, this throws (fails closed) quickly.
+ * the token; its IP binding against `sourceAddress` (no read); then the member, strongly
+ * consistent, so a removed member's tokens fail at once; a third round trip only when custom roles
+ * are involved. The reads have the authorizer's short deadline and breaker: while the database
+ * does not answer, this throws (fails closed) quickly. A bound token with no source address to
+ * check is refused.
  */
 export async function verifyToken(
   authorization: string | undefined | null,
   now = Date.now(),
+  sourceAddress?: string,
 ): Promise<VerifyResult> {
   const secret = tokenFromAuthorizationHeader(authorization);
   if (secret === null) return { ok: false, code: 'MALFORMED' };
-  return withinAuthorizerBounds(() => verifyStored(hashSecret(secret), now));
+  return withinAuthorizerBounds(() => verifyStored(hashSecret(secret), now, sourceAddress));
 }
 
 /** The token a well-formed secret's hash names, its member and their custom roles, now. */
-async function verifyStored(hash: string, now: number): Promise<VerifyResult> {
+async function verifyStored(hash: string, now: number, sourceAddress?: string): Promise<VerifyResult> {
   const token = await tokenRepo.getHash(hash);
   if (token === undefined) return { ok: false, code: 'NOT_FOUND' };
   if (token.secretExpiresAt !== undefined && token.secretExpiresAt <= now)
     return { ok: false, code: 'SECRET_EXPIRED' };
   if (!presentedSecretIsCurrent(token, hash, now)) return { ok: false, code: 'REVOKED' };
   if (token.expiresAt !== undefined && token.expiresAt <= now) return { ok: false, code: 'EXPIRED' };
+  if (token.allowedCidrs !== undefined && !addressAllowed(token.allowedCidrs, sourceAddress))
+    return { ok: false, code: 'ADDRESS_REFUSED' };
 
   const member = token.serviceToken ? undefined : await memberRepo.get(token.accountId, token.memberId, true);
   if (!token.serviceToken && member === undefined) return { ok: false, code: 'MEMBER_REMOVED' };
@@ -89,6 +97,7 @@ async function verifyStored(hash: string, now: number): Promise<VerifyResult> {
     scope: token.scope,
     roles,
     ...(token.session === true ? { session: true } : {}),
+    ...(token.allowedCidrs !== undefined ? { allowedCidrs: token.allowedCidrs } : {}),
     ...validUntilOf(token, hash),
   };
   return { ok: true, principal, lastUsedWrite: recordUse(token, hash, now) };

@@ -9,86 +9,37 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_DIST, ensureConsoleBuilt } from '../../infra/console-build.js';
+import { CONSOLE_DIST } from '../../infra/console-build.js';
 import type { LocalStack } from '../../infra/local/stack.js';
 import type { Api } from '../support/api.js';
-import {
-  axeViolations,
-  launchChromium,
-  logInAtProvider,
-  newProfile,
-  serious,
-  sessionTokens,
-  signIn,
-  timedReload,
-} from '../support/browser.js';
+import { logInAtProvider, sessionTokens, signIn, timedReload } from '../support/browser.js';
+import { type ConsoleStack, startConsoleStack } from '../support/console-stack.js';
 import { within } from '../support/eventually.js';
-import { startTestStack } from '../support/stack.js';
 
-const SCREENSHOTS =
-  process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/console') : undefined;
-
+let harness: ConsoleStack;
 let stack: LocalStack;
 let api: Api;
 let ownerToken: string;
-let browser: Browser;
 let consoleUrl: string;
-const profiles: BrowserContext[] = [];
-const cspViolations: string[] = [];
 
-/** A page in a new profile, watched for CSP violations. */
-async function newPage(): Promise<Page> {
-  const profile = await newProfile(browser, new URL(consoleUrl).origin);
-  profiles.push(profile);
-  const page = await profile.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  return page;
-}
-
-async function checkAccessibility(page: Page, name: string): Promise<void> {
-  expect(serious(await axeViolations(page)), `axe on ${name}`).toEqual([]);
-  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Calls the API with a token, as an integration that was given the value would. */
-async function callWith(token: string, method = 'GET', path = '/caller-identity', body?: unknown) {
-  const response = await fetch(`${stack.url}/api/v2${path}`, {
-    method,
-    headers: { authorization: token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
-}
-
-/** Invites a member and accepts for them: their first token. */
-async function member(role: string, email: string): Promise<{ id: string; token: string }> {
-  const invited = await api.post(ownerToken, '/members', [{ email, role }]);
-  expect(invited.status, JSON.stringify(invited.body)).toBe(201);
-  const accepted = await api.post(null, '/invitations/accept', { code: invited.body.items[0]._inviteCode });
-  expect(accepted.status, JSON.stringify(accepted.body)).toBe(201);
-  return { id: accepted.body.member._id, token: accepted.body.token.token };
-}
+const newPage = () => harness.newPage();
+const checkAccessibility = (page: Page, name: string) => harness.checkAccessibility(page, name);
+const callWith = (token: string, method?: string, path?: string, body?: unknown) =>
+  harness.callWith(token, method, path, body);
+const member = (role: string, email: string) => harness.member(role, email);
 
 const tokenRow = (page: Page, name: string) =>
   page.locator('tr', { has: page.getByRole('rowheader', { name, exact: true }) });
 
 beforeAll(async () => {
-  await ensureConsoleBuilt();
-  ({ stack, api, ownerToken } = await startTestStack(300));
-  // The development provider names its issuer on localhost; the console is opened there too.
-  consoleUrl = `${stack.url.replace('//127.0.0.1:', '//localhost:')}/`;
-  browser = await launchChromium();
+  harness = await startConsoleStack(300);
+  ({ stack, api, ownerToken, consoleUrl } = harness);
 });
 
 afterAll(async () => {
-  for (const profile of profiles) await profile.close();
-  await browser?.close();
-  await stack?.stop();
-  expect(cspViolations).toEqual([]);
+  await harness?.stop();
 });
 
 describe('the console, for the owner', () => {

@@ -4,6 +4,7 @@ import {
   AccessTokensApi,
   AccountMembersApi,
   AccountMembersBetaApi,
+  AuditLogApi,
   Configuration,
   CustomRolesApi,
   OtherApi,
@@ -12,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { type Api, addMember } from '../support/api.js';
+import { within } from '../support/eventually.js';
 import { ModelRegistry } from '../support/ld-models.js';
 import { undocumented } from '../support/openapi-check.js';
 import { startTestStack } from '../support/stack.js';
@@ -44,6 +46,7 @@ function ld(apiKey: string) {
     membersBeta: withRefusalBodies(new AccountMembersBetaApi(configuration)),
     roles: withRefusalBodies(new CustomRolesApi(configuration)),
     other: withRefusalBodies(new OtherApi(configuration)),
+    audit: withRefusalBodies(new AuditLogApi(configuration)),
   };
 }
 
@@ -615,5 +618,43 @@ describe('errors, in the shapes of the client error models', () => {
     ]);
     expect(held.status).toBe(201);
     await expectError(ld(owner).roles.deleteCustomRole(key), 409, 'StatusConflictErrorRep', 'conflict');
+  });
+});
+
+describe('AuditLogApi', () => {
+  it('getAuditLogEntries: an AuditLogEntryListingRepCollection, newest first, naming who did what', async () => {
+    const made = await newToken(owner, { name: unique('audited') });
+    let reply: Awaited<ReturnType<ReturnType<typeof ld>['audit']['getAuditLogEntries']>> | undefined;
+    await within(30_000, async () => {
+      reply = await ld(owner).audit.getAuditLogEntries(undefined, undefined, made._id, 5);
+      return reply.data.items.length > 0;
+    });
+    expect(reply!.status).toBe(200);
+    expectModel('AuditLogEntryListingRepCollection', reply!.data);
+    const [entry] = reply!.data.items;
+    expect(entry).toMatchObject({ kind: 'token', titleVerb: 'created the token', member: { _id: ownerId } });
+    const page = await ld(owner).audit.getAuditLogEntries(Date.now(), 0, undefined, 2, 'member/*:token/*');
+    expectModel('AuditLogEntryListingRepCollection', page.data);
+    expect(page.data.items.length).toBeLessThanOrEqual(2);
+  });
+
+  it('getAuditLogEntry: an AuditLogEntryRep with the previous and current versions', async () => {
+    const listed = await ld(owner).audit.getAuditLogEntries(undefined, undefined, undefined, 1);
+    const id = listed.data.items[0]!._id;
+    const reply = await ld(owner).audit.getAuditLogEntry(id);
+    expect(reply.status).toBe(200);
+    expectModel('AuditLogEntryRep', reply.data);
+    expect(reply.data._id).toBe(id);
+  });
+
+  it("a reader's token is refused (403), an unknown id is a 404", async () => {
+    const reader = await newToken(owner, { role: 'reader' });
+    await expectError(ld(reader.token).audit.getAuditLogEntries(), 403, 'ForbiddenErrorRep', 'forbidden');
+    await expectError(
+      ld(owner).audit.getAuditLogEntry('ffffffffffffffffffffffff'),
+      404,
+      'NotFoundErrorRep',
+      'not_found',
+    );
   });
 });

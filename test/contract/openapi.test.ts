@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { API_BASE, type FunctionName, ROUTES, type RouteKeyOf } from '../../shared/http/routes.js';
 import { type Api, addMember } from '../support/api.js';
+import { within } from '../support/eventually.js';
 import { signInAtProvider } from '../support/oidc-flow.js';
 import { undocumented } from '../support/openapi-check.js';
 import { startTestStack } from '../support/stack.js';
@@ -168,6 +169,32 @@ const CASES: { readonly [K in RouteKeyOf<FunctionName>]: Case } = {
       [{ method: 'POST', path: `/tokens/${_id}/clone`, body: { name: 'clone', role: 'admin' } }, 400],
     ];
   },
+  'GET /api/v2/account/token-policy': async () => [
+    [{ method: 'GET', path: '/account/token-policy', query: { limit: '5' } }, 200],
+    [{ method: 'GET', path: '/account/token-policy', token: null }, 401],
+  ],
+  // The stack's one account is every case's: the policy set here limits nothing.
+  'PUT /api/v2/account/token-policy': async () => {
+    const open = {
+      maxLifetimeDays: null,
+      requireExpiry: false,
+      inactivityDays: null,
+      serviceTokensAllowed: true,
+    };
+    return [
+      [{ method: 'PUT', path: '/account/token-policy', body: open }, 200],
+      [{ method: 'PUT', path: '/account/token-policy', body: { ...open, maxLifetimeDays: 0 } }, 400],
+      [{ method: 'PUT', path: '/account/token-policy', token: (await newToken()).token, body: open }, 403],
+    ];
+  },
+  'POST /api/v2/tokens/leaked': async () => [
+    [
+      { method: 'POST', path: '/tokens/leaked', token: null, body: { tokens: [(await newToken()).token] } },
+      202,
+    ],
+    [{ method: 'POST', path: '/tokens/leaked', token: null, body: { tokens: ['not-a-token'] } }, 202],
+    [{ method: 'POST', path: '/tokens/leaked', token: null, body: { tokens: [] } }, 400],
+  ],
   'GET /api/v2/members': async () => [
     [
       {
@@ -432,7 +459,29 @@ const CASES: { readonly [K in RouteKeyOf<FunctionName>]: Case } = {
     [{ method: 'GET', path: '/openapi.json', token: null }, 200],
     [{ method: 'GET', path: '/openapi.json', token: 'atk_ignored-on-a-public-route' }, 200],
   ],
+  'GET /api/v2/auditlog': async () => [
+    [{ method: 'GET', path: '/auditlog', query: { limit: '2', q: 'token', spec: 'member/*:token/*' } }, 200],
+    [{ method: 'GET', path: '/auditlog', query: { limit: '21' } }, 400],
+    [{ method: 'GET', path: '/auditlog', query: { spec: 'widget/x' } }, 400],
+    [{ method: 'GET', path: '/auditlog', token: null }, 401],
+  ],
+  'GET /api/v2/auditlog/{id}': async () => [
+    [{ method: 'GET', path: `/auditlog/${await anAuditEntryId()}` }, 200],
+    [{ method: 'GET', path: '/auditlog/0123456789abcdef01234567' }, 404],
+  ],
 };
+
+/** An entry's id, once the stream handlers have written one (a token made here shows there). */
+async function anAuditEntryId(): Promise<string> {
+  await newToken();
+  let id: string | undefined;
+  await within(30_000, async () => {
+    const { body } = await send({ method: 'GET', path: '/auditlog', query: { limit: '1' } });
+    id = (body as { items?: { _id: string }[] }).items?.[0]?._id;
+    return id !== undefined;
+  });
+  return id!;
+}
 
 describe('every route answers as the OpenAPI document says', () => {
   it('has calls for every route of the route table', () => {

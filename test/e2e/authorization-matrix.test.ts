@@ -978,12 +978,123 @@ const resourceCases: Record<string, Case[]> = {
   ],
 };
 
+// --- leaked-token reports --------------------------------------------------------------------------
+
+const LEAK_REPORT_ANSWER = {
+  message: 'Received: every live access token among the reported values is revoked',
+};
+
+const leakCases: Record<string, Case[]> = {
+  'POST /tokens/leaked': [
+    {
+      name: 'revokes a reported live token, whatever credential comes with the report (none is needed)',
+      // Every caller (at most ~30 reports in all: the in-process gateway limits each address to 100).
+      callers: [...VALID_KINDS, 'noHeader', 'unknown'],
+      expect: () => 202,
+      run: async (x) => {
+        const made = await x.w.api.post(x.w.owner, '/tokens', { name: unique('leaked'), role: 'reader' });
+        const secret: string = made.body.token;
+        const outcome = await send(x, 'POST', '/tokens/leaked', { body: { tokens: [secret] } });
+        return withOutcome(outcome, async () => {
+          const after = await identityOf(x.w, secret);
+          if (after.status !== 401) return `the reported token still gets ${after.status}`;
+          return JSON.stringify(outcome.reply.body) === JSON.stringify(LEAK_REPORT_ANSWER)
+            ? undefined
+            : `an answer unlike the one answer: ${JSON.stringify(outcome.reply.body)}`;
+        });
+      },
+    },
+    {
+      name: 'answers the very same 202 when nothing reported is a live token',
+      callers: ['noHeader', 'owner'],
+      expect: () => 202,
+      run: async (x) => {
+        const outcome = await send(x, 'POST', '/tokens/leaked', {
+          body: { tokens: ['hunter2', accessTokenFormat.generate(), inviteCodeFormat.generate()] },
+        });
+        return withOutcome(outcome, async () =>
+          JSON.stringify(outcome.reply.body) === JSON.stringify(LEAK_REPORT_ANSWER)
+            ? undefined
+            : `an answer unlike the one answer: ${JSON.stringify(outcome.reply.body)}`,
+        );
+      },
+    },
+    {
+      name: 'refuses a report that is not {tokens: [1 to 100 strings]}, naming the problem',
+      callers: ['noHeader'],
+      expect: () => 400,
+      run: async (x) => {
+        for (const body of [{ tokens: [] }, { tokens: 'atk_x' }, { values: ['x'] }]) {
+          const outcome = await send(x, 'POST', '/tokens/leaked', { body });
+          if (outcome.reply.status !== 400 || !/tokens|values/.test(outcome.reply.body?.message ?? ''))
+            return outcome;
+        }
+        return send(x, 'POST', '/tokens/leaked', {
+          body: { tokens: Array.from({ length: 101 }, () => 'x') },
+        });
+      },
+    },
+  ],
+};
+
+// --- the audit log ---------------------------------------------------------------------------------
+
+/** `viewAuditLog` on `acct`: admins, the owner and an admin-scoped service token; `reader`'s `view*` does not reach `acct`. */
+const auditCases: Record<string, Case[]> = {
+  'GET /auditlog': [
+    {
+      name: 'lists the audit log',
+      expect: expecting(403, [200, ADMINS]),
+      run: (x) => send(x, 'GET', '/auditlog', { query: { limit: '1' } }),
+    },
+  ],
+  'GET /auditlog/{id}': [
+    {
+      name: 'gets an audit log entry (one that does not exist: refused before it is looked for)',
+      expect: expecting(403, [404, ADMINS]),
+      run: (x) => send(x, 'GET', '/auditlog/0123456789abcdef01234567'),
+    },
+  ],
+};
+
+/**
+ * The account's token policy: anyone in the account reads it (violations only among tokens they may
+ * view); `updateTokenPolicy` on `acct` sets it: admins, the owner, an admin-scoped service token.
+ * A policy that limits nothing is set, in an account of its own per success (isolated).
+ */
+const OPEN_POLICY = {
+  maxLifetimeDays: null,
+  requireExpiry: false,
+  inactivityDays: null,
+  serviceTokensAllowed: true,
+};
+const tokenPolicyCases: Record<string, Case[]> = {
+  'GET /account/token-policy': [
+    {
+      name: 'reads the token policy',
+      expect: () => 200,
+      run: (x) => send(x, 'GET', '/account/token-policy'),
+    },
+  ],
+  'PUT /account/token-policy': [
+    {
+      name: 'sets the token policy',
+      caller: 'isolated',
+      expect: expecting(403, [200, ADMINS]),
+      run: (x) => send(x, 'PUT', '/account/token-policy', { body: OPEN_POLICY }),
+    },
+  ],
+};
+
 /** Route key → rows. A route of ROUTES without rows, or rows naming no route, fails the first test. */
 const MATRIX: Record<string, readonly Case[]> = {
   ...tokenCases,
   ...memberCases,
   ...sessionCases,
   ...resourceCases,
+  ...leakCases,
+  ...auditCases,
+  ...tokenPolicyCases,
 };
 
 const routeKey = (route: Route) => `${route.method} ${route.path.slice(API_BASE.length)}`;

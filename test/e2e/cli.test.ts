@@ -1,118 +1,42 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cli } from '../../cli/context.js';
-import { buildProgram, run } from '../../cli/program.js';
+import { buildProgram } from '../../cli/program.js';
 import { freePort } from '../../infra/local/dynamodb-local.js';
 import type { LocalStack } from '../../infra/local/stack.js';
 import type { Api } from '../support/api.js';
+import { as, type CliResult, CliRunner, json, SECRET } from '../support/cli-runner.js';
+import { within } from '../support/eventually.js';
 import { startTestStack } from '../support/stack.js';
 
 // The CLI against a running local stack: mostly in process (the same `run` the bin calls, with
 // captured streams), and as a real child process where the process itself is the point (the bin
 // and its exit status, stdin, the profile file's mode, `npm run cli`).
 
-const BIN = join(process.cwd(), 'cli', 'access-tokens.mjs');
-/** A token or invitation code value (token-format.ts: prefix, 33 + 6 base62 characters). */
-const SECRET = /\bat[ki]_[0-9A-Za-z]{39}\b/g;
 /** Runs that were asked to create a secret, and so may print it (once). */
 const CREATES = ['tokens create', 'tokens clone', 'tokens reset', 'members invite', 'members accept'];
 
-interface Result {
-  readonly args: readonly string[];
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const transcript: Result[] = [];
-const knownSecrets = new Set<string>();
+type Result = CliResult;
+const runner = new CliRunner();
+const { transcript, knownSecrets, home, profileFile, cli, spawnCli, bin, secretIn } = runner;
 
 let stack: LocalStack;
 let api: Api;
 let owner: string;
-let home: string;
 
-interface RunOptions {
-  readonly env?: Record<string, string>;
-  readonly stdin?: string;
-  readonly signal?: AbortSignal;
-  readonly live?: { stdout: string };
-}
-
-function record(result: Result): Result {
-  transcript.push(result);
-  return result;
-}
-
-const baseEnv = (): Record<string, string> => ({ HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
-const profileFile = () => join(home, '.config', 'access-tokens', 'config.json');
-
-/** In process: `run` with captured streams, as the bin calls it. */
-async function cli(args: readonly string[], options: RunOptions = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: (text) => {
-      stdout += text;
-      if (options.live) options.live.stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: { ...baseEnv(), ...options.env },
-    stdin: Readable.from(options.stdin !== undefined ? [options.stdin] : []),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return record({ args, code, stdout, stderr });
-}
-
-/** A real process: node, the bin, tsx, the CLI. */
-function spawnCli(command: string, args: readonly string[], options: RunOptions = {}): Promise<Result> {
-  const child = spawn(command, command === process.execPath ? [BIN, ...args] : args, {
-    env: { PATH: process.env.PATH ?? '', ...baseEnv(), ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve) =>
-    child.once('close', (code) => resolve(record({ args, code: code ?? -1, stdout, stderr }))),
-  );
-}
-const bin = (args: readonly string[], options: RunOptions = {}) => spawnCli(process.execPath, args, options);
-
-/** The one secret a create-like command printed. */
-function secretIn(result: Result): string {
-  const found = [...new Set(result.stdout.match(SECRET) ?? [])];
-  expect(found).toHaveLength(1);
-  knownSecrets.add(found[0]!);
-  return found[0]!;
-}
-
-const json = (result: Result) => JSON.parse(result.stdout);
-const as = (token: string) => ({ env: { ACCESS_TOKENS_TOKEN: token } });
 const policy = (statements: unknown) => JSON.stringify(statements);
 
 beforeAll(async () => {
   ({ stack, api, ownerToken: owner } = await startTestStack(300));
   knownSecrets.add(owner);
-  home = mkdtempSync(join(tmpdir(), 'cli-home-'));
 });
 
 afterAll(async () => {
   await stack?.stop();
-  rmSync(home, { recursive: true, force: true });
+  runner.remove();
 });
 
 describe('access-tokens CLI', () => {
@@ -409,14 +333,82 @@ describe('access-tokens CLI', () => {
     expect(JSON.parse(readFileSync(profileFile(), 'utf8')).profiles.nosuch).toBeUndefined();
   });
 
+  it('tokens create, update and clone bind a token with --allowed-cidr and unbind it with --any-address', async () => {
+    const created = await cli([
+      'tokens',
+      'create',
+      '--name',
+      'bound',
+      '--role',
+      'reader',
+      '--allowed-cidr',
+      '10.0.0.1/8',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const value = secretIn(created);
+    const id = /token ([0-9a-f]{24}) "bound"/.exec(created.stdout)![1]!;
+    expect(json(await cli(['tokens', 'get', id, '--json'])).allowedCidrs).toEqual(['10.0.0.0/8']);
+    expect((await cli(['tokens', 'get', id])).stdout).toMatch(/Allowed from\s+10\.0\.0\.0\/8/);
+    expect((await cli(['whoami'], as(value))).code).toBe(3);
+    const rebound = await cli([
+      'tokens',
+      'update',
+      id,
+      '--allowed-cidr',
+      '127.0.0.1',
+      '--allowed-cidr',
+      '::1',
+      '--json',
+    ]);
+    expect(json(rebound).allowedCidrs).toEqual(['127.0.0.1/32', '::1/128']);
+    expect((await cli(['whoami'], as(value))).code).toBe(0);
+    const bad = await cli(['tokens', 'update', id, '--allowed-cidr', '10.0.0.0/33']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('allowedCidrs.0: "10.0.0.0/33"');
+    const cloned = await cli(['tokens', 'clone', id, '--name', 'anywhere', '--any-address', '--json']);
+    expect(cloned.code, cloned.stderr).toBe(0);
+    expect(json(cloned).allowedCidrs).toBeUndefined();
+    knownSecrets.add(json(cloned).token);
+    expect(json(await cli(['tokens', 'update', id, '--any-address', '--json'])).allowedCidrs).toBeUndefined();
+  });
+
+  it('tokens report-leaked revokes the values it is given, as arguments or on stdin, without credentials or echoing them', async () => {
+    const first = secretIn(await cli(['tokens', 'create', '--name', 'leak-1', '--role', 'reader']));
+    const second = secretIn(await cli(['tokens', 'create', '--name', 'leak-2', '--role', 'reader']));
+    const byArgs = await cli(['tokens', 'report-leaked', first]);
+    expect(byArgs.code, byArgs.stderr).toBe(0);
+    expect(byArgs.stdout).toContain('Reported 1 value(s)');
+    const byStdin = await cli(['tokens', 'report-leaked'], { stdin: `noise\n${second}\n\n` });
+    expect(byStdin.code, byStdin.stderr).toBe(0);
+    expect(byStdin.stdout).toContain('Reported 2 value(s)');
+    for (const result of [byArgs, byStdin]) expect(`${result.stdout}${result.stderr}`).not.toMatch(SECRET);
+    expect((await api.get(first, '/caller-identity')).status).toBe(401);
+    expect((await api.get(second, '/caller-identity')).status).toBe(401);
+    expect((await cli(['tokens', 'report-leaked'], { stdin: '' })).code).toBe(1);
+  });
+
   it('no command printed a secret it was not asked to create, nor the token it authenticated with', () => {
-    for (const result of transcript) {
-      const creates = CREATES.some((c) => result.args.join(' ').startsWith(c));
-      const printed = [...(result.stdout.match(SECRET) ?? [])];
-      expect(result.stderr.match(SECRET), result.args.join(' ')).toBeNull();
-      expect(printed.length, result.args.join(' ')).toBeLessThanOrEqual(creates ? 1 : 0);
-      for (const secret of printed) expect(knownSecrets).toContain(secret);
-    }
+    runner.expectNoStraySecrets(CREATES);
     expect(transcript.length).toBeGreaterThan(60);
+  });
+});
+
+describe('access-tokens audit', () => {
+  it('audit list shows who changed what, newest first, and filters with --q, --limit, --after and --before', async () => {
+    const name = `audited-${Date.now()}`;
+    expect((await api.post(owner, '/tokens', { name, role: 'reader' })).status).toBe(201);
+    const args = ['--url', stack.url, '--token', owner];
+    let listed: Result | undefined;
+    await within(20_000, async () => {
+      listed = await cli(['audit', 'list', '--q', name, ...args]);
+      return listed.stdout.includes(name);
+    });
+    expect(listed!.code, listed!.stderr).toBe(0);
+    expect(listed!.stdout).toMatch(/DATE\s+ACTOR\s+WHAT\s+NAME\s+FROM/);
+    expect(listed!.stdout).toContain('created the token');
+    const raw = json(await cli(['audit', 'list', '--json', '--limit', '1', '--after', '1h', ...args]));
+    expect(raw.items).toHaveLength(1);
+    expect(json(await cli(['audit', 'list', '--json', '--before', '2000-01-01', ...args])).items).toEqual([]);
+    expect((await cli(['audit', 'list', '--limit', '21', ...args])).code).toBe(2);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
+import { DAY_MS } from '../../shared/domain/token-lifecycle.js';
 import { DETAIL_TYPES, REVOCATION_REASONS } from '../../shared/events/events.js';
+import { revokeInactiveTokens, sendExpiryReminders } from '../../shared/services/lifecycle-sweeper.js';
 import { type Api, addMember } from '../support/api.js';
 import { eventValidators, schemaErrors } from '../support/event-schemas.js';
 import { within } from '../support/eventually.js';
@@ -48,13 +50,20 @@ const IN_WINDOW: [string, string, Match][] = [
   ['Member Removed', 'remove', (d) => d.memberId === ids.writer],
   ['Token Revoked', 'remove', (d) => d.tokenId === ids.writerToken && d.reason === 'member_removed'],
   ['Member Permissions Changed', 'roleEdit', (d) => d.memberId === ids.holder],
+  ['Token Revoked', 'leak', (d) => d.tokenId === ids.leaked && d.reason === 'leaked'],
 ];
 
-/** Every event the changes below must publish. */
-const EXPECTED: [string, Match][] = [
+/** Every event the changes below must publish before the lifecycle sweep runs. */
+const BEFORE_LIFECYCLE: [string, Match][] = [
   ...IN_WINDOW.map(([type, , match]): [string, Match] => [type, match]),
   ['Token Revoked', (d) => d.tokenId === ids.expiring && d.reason === 'expired'],
   ['Token Revoked', (d) => d.tokenId === ids.graceful && d.reason === 'reset'],
+];
+
+/** What the lifecycle sweep publishes, after all of the above. */
+const LIFECYCLE: [string, Match][] = [
+  ['Token Expiring', (d) => d.tokenId === ids.reminded && d.daysLeft === 7],
+  ['Token Revoked', (d) => d.tokenId === ids.idle && d.reason === 'inactive'],
 ];
 
 beforeAll(async () => {
@@ -73,6 +82,10 @@ beforeAll(async () => {
   windows.create = created.window;
   windows.reset = await timed(() => api.post(owner, `/tokens/${ids.token}/reset`));
   windows.delete = await timed(() => api.delete(owner, `/tokens/${ids.token}`));
+
+  const leaked = await api.post(owner, '/tokens', { name: 'leaked', role: 'reader' });
+  ids.leaked = leaked.body._id;
+  windows.leak = await timed(() => api.post(null, '/tokens/leaked', { tokens: [leaked.body.token] }));
 
   ids.graceful = (await token('graceful')).id;
   exact.graceEnd = Date.now() + 1500;
@@ -101,7 +114,37 @@ beforeAll(async () => {
   // Every change's events are out (the expiry and the grace end are swept every second).
   await within(15_000, async () => {
     const all = await events();
-    return EXPECTED.every(([type, match]) => all.some((e) => e['detail-type'] === type && match(e.detail)));
+    return BEFORE_LIFECYCLE.every(([type, match]) =>
+      all.some((e) => e['detail-type'] === type && match(e.detail)),
+    );
+  }).catch(async (error) => {
+    const all = await events();
+    const missing = BEFORE_LIFECYCLE.filter(
+      ([type, match]) => !all.some((e) => e['detail-type'] === type && match(e.detail)),
+    );
+    throw new Error(
+      `${error.message}: missing ${JSON.stringify(missing.map(([type, match]) => `${type} ${match}`))}`,
+    );
+  });
+
+  // The lifecycle sweep, run as its schedule would, with a clock moved on: a reminder for a token
+  // made to live 8 days, 1.5 days on; then, once every event above is out (every unused token of the account goes), an
+  // inactive one.
+  ids.reminded = (await token('reminded', { expiresAt: Date.now() + 8 * DAY_MS })).id;
+  await sendExpiryReminders(Date.now() + 1.5 * DAY_MS);
+  const policy = {
+    maxLifetimeDays: null,
+    requireExpiry: false,
+    inactivityDays: 1,
+    serviceTokensAllowed: true,
+  };
+  expect((await api.call(owner, 'PUT', '/account/token-policy', { body: policy })).status).toBe(200);
+  ids.idle = (await token('idle')).id;
+  expect(await revokeInactiveTokens(Date.now() + 2 * DAY_MS)).toBeGreaterThanOrEqual(1);
+
+  await within(15_000, async () => {
+    const all = await events();
+    return LIFECYCLE.every(([type, match]) => all.some((e) => e['detail-type'] === type && match(e.detail)));
   });
 });
 

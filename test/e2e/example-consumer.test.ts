@@ -126,7 +126,7 @@ describe('the example revocation consumer, against the local stack', () => {
       );
       return revoked !== undefined;
     });
-    const poison = { ...revoked, detail: { ...revoked.detail, eventId: randomUUID(), reason: 'leaked' } };
+    const poison = { ...revoked, detail: { ...revoked.detail, eventId: randomUUID(), reason: 'stolen' } };
     const batch = asSqsEvent([poison, revoked]);
     const response = await consume()(batch, lambdaContext('consumer', randomUUID()));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]!.messageId }]);

@@ -95,6 +95,7 @@ afterAll(async () => {
 const TEMPLATES: Readonly<Record<string, unknown>> = {
   'POST /api/v2/tokens': { name: 'fz', role: 'reader' },
   'POST /api/v2/tokens/{id}/clone': { name: 'fz-clone' },
+  'POST /api/v2/tokens/leaked': { tokens: ['atk_000000000000000000000000000000000000000', 'x'] },
   'POST /api/v2/members': [{ email: 'fz@example.com', role: 'reader' }],
   'POST /api/v2/invitations/accept': { code: 'inv_0000000000000000000000000000', tokenName: 't' },
   'POST /api/v2/roles': {
@@ -105,11 +106,25 @@ const TEMPLATES: Readonly<Record<string, unknown>> = {
   'POST /api/v2/projects': { key: 'fz', name: 'F' },
   'POST /api/v2/flags/{projectKey}': { key: 'fz', name: 'F' },
   'POST /api/v2/caller-identity/check': { action: 'viewProject', resource: 'proj/x' },
+  'PUT /api/v2/account/token-policy': {
+    maxLifetimeDays: null,
+    requireExpiry: false,
+    inactivityDays: null,
+    serviceTokensAllowed: true,
+  },
 };
 
 /** The writable pointers of each JSON Patch route, so that patches get past the path check. */
 const WRITABLE: Readonly<Record<string, readonly string[]>> = {
-  '/api/v2/tokens/{id}': ['/name', '/description', '/role', '/expiresAt', '/customRoleIds', '/inlineRole'],
+  '/api/v2/tokens/{id}': [
+    '/name',
+    '/description',
+    '/role',
+    '/expiresAt',
+    '/customRoleIds',
+    '/inlineRole',
+    '/allowedCidrs',
+  ],
   '/api/v2/members/{id}': ['/role', '/customRoles', '/customRoles/0', '/customRoles/-'],
   '/api/v2/roles/{key}': [
     '/name',
@@ -147,7 +162,7 @@ function pathOf(route: Route): fc.Arbitrary<string> {
 }
 
 function requestFor(route: Route, body: fc.Arbitrary<string>): fc.Arbitrary<RawRequest> {
-  const bodied = route.method === 'POST' || route.method === 'PATCH';
+  const bodied = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH';
   return fc
     .record({
       method: fc.oneof(

@@ -124,6 +124,25 @@ describe('bodies', () => {
     });
   });
 
+  it('a secret sent as an unknown field, or as a bad value, never comes back in the 400', async () => {
+    const invitation = await api.post(owner, '/members', [
+      { email: `echo-${Date.now()}@example.com`, role: 'reader' },
+    ]);
+    const code = JSON.stringify(invitation.body).match(/ati_[0-9A-Za-z]+/)?.[0];
+    for (const secret of [owner, ...(code ? [code] : [])]) {
+      for (const body of [
+        { name: 'echo', role: 'reader', [secret]: 1 },
+        { name: 'echo', role: secret },
+        { name: 'echo', inlineRole: [{ effect: 'allow', actions: [secret], resources: ['proj/*'] }] },
+      ]) {
+        const reply = await send('POST', '/api/v2/tokens', JSON.stringify(body));
+        expectError(reply, 400, 'invalid_request');
+        expect(reply.text).not.toContain(secret);
+        expect(reply.text).not.toContain(secret.slice(4, 24));
+      }
+    }
+  });
+
   it('a body without any Content-Type is a 415 too; a request without a body needs none', async () => {
     await expectNoChange(stack.accountId, async () => {
       const reply = await rawRequest(stack.url, {

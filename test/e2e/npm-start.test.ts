@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/dynamodb-local.js';
+import { TABLES } from '../../shared/data/tables.js';
 import { runTsx } from '../support/run.js';
 
 // A newcomer's path: `npm start` prints the owner token, which then works with curl-like calls.
@@ -61,7 +62,7 @@ describe('npm start', () => {
     // Each step says when it is done and how long it took.
     for (const step of [
       /DynamoDB Local is up \(\d+\.\d s\)/,
-      /Created tables: [\w-]+(, [\w-]+){4} \(\d+\.\d s\)/,
+      new RegExp(`Created tables: [\\w-]+(, [\\w-]+){${TABLES.length - 1}} \\(\\d+\\.\\d s\\)`),
       /Stream poller and TTL sweeper running \(\d+\.\d s\)/,
       /Account created \(\d+\.\d s\)/,
       /Console sign-in ready \(\d+\.\d s\)/,

@@ -15,7 +15,7 @@ import {
   methodNotAllowed,
   RESOURCE_METHODS,
 } from '../../shared/http/gateway-responses.js';
-import { ROUTES, type Route } from '../../shared/http/routes.js';
+import { LEAK_REPORTS_PER_ADDRESS, ROUTES, type Route } from '../../shared/http/routes.js';
 import {
   AUTHORIZATION_REASONS,
   METRIC_NAMES,
@@ -48,7 +48,7 @@ const resourcesOf = (type: string) =>
 /** `Fn::ImportValue` of a stateful export (or a Join around it) → `tokens`, `tokens/index/byMember`, … */
 function tableOf(resource: unknown): string {
   const text = JSON.stringify(resource);
-  const table = /Data(Members|Tokens|Roles|Resources|Idempotency)Table/.exec(text)?.[1]?.toLowerCase();
+  const table = /Data(Members|Tokens|Roles|Resources|Idempotency|Audit)Table/.exec(text)?.[1]?.toLowerCase();
   if (table === undefined) return text;
   const index = /\/index\/(\w+)/.exec(text)?.[1];
   return index ? `${table}/index/${index}` : table;
@@ -190,12 +190,52 @@ describe('the stateless stack', () => {
     );
   });
 
-  it('caches the REQUEST authorizer on the Authorization header for 300 s', () => {
+  it('caches the REQUEST authorizer on the Authorization header and the source address for 300 s', () => {
+    // The source address is part of the cache's identity: an answer for one address (a token's
+    // IP binding) is never reused for another.
     stateless.hasResourceProperties('AWS::ApiGateway::Authorizer', {
       Type: 'REQUEST',
-      IdentitySource: 'method.request.header.Authorization',
+      IdentitySource: 'method.request.header.Authorization,context.identity.sourceIp',
       AuthorizerResultTtlInSeconds: 300,
     });
+  });
+
+  it('rate limits leaked-token reports per client address with a WAF rule scoped to their path, answering 429', () => {
+    const [, acl] = resourcesOf('AWS::WAFv2::WebACL')[0]!;
+    const rule = acl.Properties.Rules.find((r: any) => r.Name === 'rate-per-ip-api-v2-tokens-leaked');
+    expect(rule.Statement.RateBasedStatement).toEqual({
+      Limit: LEAK_REPORTS_PER_ADDRESS.requests,
+      EvaluationWindowSec: LEAK_REPORTS_PER_ADDRESS.windowSeconds,
+      AggregateKeyType: 'IP',
+      ScopeDownStatement: {
+        RegexMatchStatement: {
+          FieldToMatch: { UriPath: {} },
+          RegexString: '/api/v2/tokens/leaked/?$',
+          TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }],
+        },
+      },
+    });
+    const regex = new RegExp(
+      rule.Statement.RateBasedStatement.ScopeDownStatement.RegexMatchStatement.RegexString,
+    );
+    expect(regex.test('/prod/api/v2/tokens/leaked')).toBe(true);
+    expect(regex.test('/prod/api/v2/tokens/abc123')).toBe(false);
+    expect(rule.Action.Block.CustomResponse).toEqual({
+      ResponseCode: 429,
+      CustomResponseBodyKey: 'rate-limited',
+    });
+    expect(JSON.parse(acl.Properties.CustomResponseBodies['rate-limited'].Content)).toMatchObject({
+      code: 'rate_limited',
+    });
+    // The route itself takes no credentials on AWS either.
+    const [resourceId] = resourcesOf('AWS::ApiGateway::Resource').find(
+      ([, r]) => r.Properties.PathPart === 'leaked',
+    )!;
+    const [, method] = resourcesOf('AWS::ApiGateway::Method').find(
+      ([, m]) => m.Properties.HttpMethod === 'POST' && m.Properties.ResourceId.Ref === resourceId,
+    )!;
+    expect(method.Properties.AuthorizationType).toBe('NONE');
+    expect(method.Properties.AuthorizerId).toBeUndefined();
   });
 
   it.each([...RESOURCE_METHODS.keys()])(
@@ -313,8 +353,8 @@ describe('the stateless stack', () => {
     const functions = resourcesOf('AWS::Lambda::Function').filter(
       ([id]) => !id.startsWith('CustomCDKBucketDeployment'),
     );
-    // The API's functions, a handler per stream, the grace sweeper.
-    expect(functions).toHaveLength(Object.keys(API_FUNCTIONS).length + STREAMS.length + 1);
+    // The API's functions, a handler per stream, the grace sweeper and the lifecycle sweeper.
+    expect(functions).toHaveLength(Object.keys(API_FUNCTIONS).length + STREAMS.length + 2);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -338,7 +378,8 @@ describe('the stateless stack', () => {
       },
     ],
     ['Members', { members: d('GetItem', 'Query', 'PutItem', 'DeleteItem'), roles: d('BatchGetItem') }],
-    ['Invitations', { members: d('GetItem', 'PutItem', 'DeleteItem'), tokens: d('PutItem') }],
+    // GetItem on tokens: the account's token policy, which the first token's expiry obeys.
+    ['Invitations', { members: d('GetItem', 'PutItem', 'DeleteItem'), tokens: d('GetItem', 'PutItem') }],
     [
       'Roles',
       { roles: d('GetItem', 'Query', 'PutItem', 'DeleteItem'), members: d('Query'), tokens: d('Query') },
@@ -350,23 +391,39 @@ describe('the stateless stack', () => {
       { members: d('GetItem', 'PutItem', 'DeleteItem'), roles: d('BatchGetItem'), tokens: d('PutItem') },
     ],
     ['Openapi', {}],
+    // A leak report: the hash items by value; a revocation deletes the token and its hash items
+    // and puts its revocation record, in one transaction.
+    ['Leaks', { tokens: d('GetItem', 'PutItem', 'DeleteItem') }],
     [
       'MembersStream',
       {
         'tokens/index/byMember': d('Query'),
-        tokens: d('DeleteItem', 'PutItem'),
+        tokens: d('DeleteItem', 'PutItem', 'GetItem'),
         members: d('GetItem'),
         idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+        audit: d('PutItem'),
       },
     ],
     [
       'TokensStream',
-      { tokens: d('GetItem'), idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
+      {
+        tokens: d('GetItem'),
+        members: d('GetItem'),
+        idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+        audit: d('PutItem'),
+      },
     ],
     [
       'RolesStream',
-      { members: d('Query'), idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
+      {
+        members: d('Query', 'GetItem'),
+        tokens: d('GetItem'),
+        roles: d('GetItem'),
+        idempotency: d('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+        audit: d('PutItem'),
+      },
     ],
+    ['Audit', { audit: d('GetItem', 'Query') }],
   ])(
     'the %s function may call exactly the DynamoDB actions it uses, on the tables it touches',
     (name, expected) => {
@@ -384,9 +441,11 @@ describe('the stateless stack', () => {
   it('the functions that flush after a change of rights are those of the routes marked so', () => {
     const flushers = new Set(routes.filter((r) => r.changesRights).map((r) => r.function));
     expect([...flushers].sort()).toEqual(['members', 'roles', 'tokens']);
+    const whenChanged = new Set(routes.filter((r) => r.flushesWhenChanged).map((r) => r.function));
+    expect([...whenChanged]).toEqual(['leaks']);
   });
 
-  it.each(['Tokens', 'Members', 'Roles'])(
+  it.each(['Tokens', 'Members', 'Roles', 'Leaks'])(
     "the %s function may flush this stage's authorizer cache, knows which, and nothing else",
     (name) => {
       expect(otherActions(name)).toEqual(['apigateway:DELETE']);
@@ -615,7 +674,7 @@ describe('observability', () => {
 describe('the stateful stack', () => {
   it('keeps every table: retained, point-in-time recovery, deletion protection (prod), encrypted', () => {
     const tables = stateful.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(5);
+    expect(Object.keys(tables)).toHaveLength(6);
     for (const table of Object.values(tables)) {
       expect(table).toMatchObject({
         DeletionPolicy: 'Retain',
@@ -638,6 +697,27 @@ describe('the stateful stack', () => {
       'Roles',
       'Tokens',
     ]);
+  });
+
+  it('has the audit log table: its entries expire by TTL, and only the stream handlers write it', () => {
+    const [audit] = Object.entries(stateful.findResources('AWS::DynamoDB::Table')).filter(([id]) =>
+      /DataAuditTable/.test(id),
+    );
+    expect(audit?.[1].Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    expect(audit?.[1].Properties.StreamSpecification).toBeUndefined();
+    // Who may write it: the grants above (the stream handlers' PutItem, the audit function's reads).
+    const writers = resourcesOf('AWS::Lambda::Function').filter(([id]) =>
+      /^Service\w+StreamFunction/.test(id),
+    );
+    expect(writers).toHaveLength(3);
+    for (const [, fn] of writers)
+      expect(fn.Properties.Environment.Variables.AUDIT_RETENTION_DAYS).toBe('365');
   });
 
   it('has the event bus with an archive', () => {

@@ -22,7 +22,7 @@ function stable(value: unknown): string {
 
 /**
  * Every stored item that belongs to an account, as sorted JSON: what "stored data" means in tests.
- * `lastUsed`, `lastSeen` and `lastSeenTokenId` are left out: the authorizer records use of a valid token and its
+ * `lastUsed` (and `activityAt`, its place in the byActivity index), `lastSeen` and `lastSeenTokenId` are left out: the authorizer records use of a valid token and its
  * member (at most once a minute) even when the handler then refuses the request, and that is the
  * only write a refused request causes.
  */
@@ -38,6 +38,7 @@ export async function accountItems(accountId: string): Promise<string[]> {
         if (item.accountId === accountId || item.pk === `ACCT#${accountId}`) {
           const {
             lastUsed: _lastUsed,
+            activityAt: _activityAt,
             lastSeen: _lastSeen,
             lastSeenTokenId: _lastSeenTokenId,
             ...rest

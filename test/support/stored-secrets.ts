@@ -26,6 +26,8 @@ export async function findStoredSecrets(): Promise<string[]> {
       config.tables.roles(),
       config.tables.resources(),
       config.tables.idempotency(),
+      // Audit entries hold names, User-Agents and the items before and after each change: no value either.
+      config.tables.audit(),
     ]) {
       let start: Record<string, unknown> | undefined;
       do {

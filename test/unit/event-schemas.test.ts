@@ -70,7 +70,7 @@ describe('the event schemas', () => {
 
   // A consumer's zod parse drops a detail field it does not know, so that adding one does not break it.
   it.each([
-    ['a reason the schema does not list', withDetail({ reason: 'leaked' }), '/detail/reason', false],
+    ['a reason the schema does not list', withDetail({ reason: 'stolen' }), '/detail/reason', false],
     ['no occurredAt', withDetail({ occurredAt: undefined }), '/detail', false],
     ['an occurredAt in seconds', withDetail({ occurredAt: 1_767_322_212.345 }), '/detail/occurredAt', false],
     ['a field the detail does not document', withDetail({ token: 'atk_x' }), '/detail', true],

@@ -92,6 +92,9 @@ describe('the OpenAPI document', () => {
       'checkCallerAccess',
       'postSession',
       'deleteCurrentSession',
+      'reportLeakedTokens',
+      'getTokenPolicy',
+      'putTokenPolicy',
     ]);
     const clients = Object.values(ld as Record<string, unknown>).filter(
       (value): value is { prototype: Record<string, unknown> } =>

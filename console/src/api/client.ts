@@ -74,6 +74,7 @@ export const api = {
   post: <T>(path: string, body?: unknown, query?: Query) =>
     call<T>('POST', path, { ...(body !== undefined ? { body } : {}), ...(query ? { query } : {}) }),
   patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, { body }),
+  put: <T>(path: string, body: unknown) => call<T>('PUT', path, { body }),
   delete: (path: string) => call<void>('DELETE', path),
 };
 

@@ -36,6 +36,8 @@ export interface Token {
   readonly serviceToken: boolean;
   readonly lastUsed?: number;
   readonly expiresAt?: number;
+  /** IP binding: the source ranges it may be used from (absent: any address). */
+  readonly allowedCidrs?: readonly string[];
 }
 
 export interface Member extends MemberSummary {

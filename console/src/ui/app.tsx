@@ -11,12 +11,14 @@ import {
 } from '../auth/oidc';
 import { endSession, startSession } from '../auth/session';
 import { type ConsoleConfig, loadConfig } from '../config';
+import { AuditPage } from './audit-page';
 import { AuthorizationsPage } from './authorizations-page';
 import { FieldError } from './forms';
 import { MembersPage } from './members-page';
 import { RolesPage } from './roles-page';
 import { href, type Route, useRoute } from './router';
 import { TokenCreatePage } from './token-create-page';
+import { TokenPolicyPage } from './token-policy-page';
 import { TokensPage } from './tokens-page';
 
 type Phase =
@@ -166,6 +168,8 @@ const TABS: readonly { readonly route: Route; readonly label: string; readonly a
   { route: 'authorizations', label: 'Authorizations', admin: false },
   { route: 'members', label: 'Members', admin: true },
   { route: 'roles', label: 'Custom roles', admin: true },
+  { route: 'audit', label: 'Audit log', admin: true },
+  { route: 'token-policy', label: 'Token policy', admin: true },
 ];
 
 function Shell({ session, signOut }: { session: Session; signOut: () => Promise<void> }) {
@@ -205,6 +209,8 @@ function Shell({ session, signOut }: { session: Session; signOut: () => Promise<
         {route === 'authorizations' && <AuthorizationsPage me={me} />}
         {route === 'members' && (admin ? <MembersPage me={me} /> : <NotAllowed />)}
         {route === 'roles' && (admin ? <RolesPage me={me} /> : <NotAllowed />)}
+        {route === 'audit' && (admin ? <AuditPage me={me} /> : <NotAllowed />)}
+        {route === 'token-policy' && (admin ? <TokenPolicyPage me={me} /> : <NotAllowed />)}
       </main>
     </>
   );
@@ -214,7 +220,9 @@ function NotAllowed() {
   return (
     <>
       <h1>Not available</h1>
-      <p>Only admins and the owner manage members and custom roles.</p>
+      <p>
+        Only admins and the owner manage members, custom roles and the token policy, and read the audit log.
+      </p>
     </>
   );
 }

@@ -1,7 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** The console's pages, addressed by the URL's hash so that a static host needs no rewrites. */
-export const ROUTES = ['tokens', 'tokens/new', 'authorizations', 'members', 'roles'] as const;
+export const ROUTES = [
+  'tokens',
+  'tokens/new',
+  'authorizations',
+  'members',
+  'roles',
+  'audit',
+  'token-policy',
+] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function routeOf(hash: string): Route {

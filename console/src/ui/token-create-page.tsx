@@ -56,14 +56,25 @@ function CreateForm({
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [draft, setDraft] = useState<ScopeDraft>(newDraft);
-  const [errors, setErrors] = useState<{ name?: string; scope?: string; form?: string }>({});
+  const [cidrs, setCidrs] = useState('');
+  const [expiryDays, setExpiryDays] = useState('');
+  const [errors, setErrors] = useState<FormErrors>({});
   const { busy, run } = useAction();
 
   const save = async () => {
     const scope = scopeOfDraft(draft);
     if ('error' in scope) return setErrors({ scope: scope.error });
     setErrors({});
-    const body = { name, ...(description !== '' ? { description } : {}), ...scopeFields(scope.scope) };
+    const allowedCidrs = rangesOf(cidrs);
+    const expiresAt = expiryOf(expiryDays);
+    if (expiresAt === null) return setErrors({ expiry: 'expiresAt: a whole number of days, at least 1' });
+    const body = {
+      name,
+      ...(description !== '' ? { description } : {}),
+      ...scopeFields(scope.scope),
+      ...(allowedCidrs.length > 0 ? { allowedCidrs } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    };
     await run(
       async () => onCreated(await api.post<Token>('/tokens', body)),
       (failure) => setErrors(placeError(failure)),
@@ -99,6 +110,28 @@ function CreateForm({
         }}
         error={errors.scope}
       />
+      <TextField
+        id="token-allowed-cidrs"
+        label="IP ranges (optional, e.g. 203.0.113.0/24, 2001:db8::/32; calls from elsewhere are refused)"
+        maxLength={2000}
+        value={cidrs}
+        onValue={(next) => {
+          setCidrs(next);
+          setErrors({ ...errors, cidrs: undefined });
+        }}
+        error={errors.cidrs}
+      />
+      <TextField
+        id="token-expiry-days"
+        label="Expires in days (optional; the account's token policy may require it or cap it)"
+        maxLength={5}
+        value={expiryDays}
+        onValue={(next) => {
+          setExpiryDays(next);
+          setErrors({ ...errors, expiry: undefined });
+        }}
+        error={errors.expiry}
+      />
       <FieldError message={errors.form} />
       <FormActions busy={busy} submitLabel="Save token">
         <a class="button" href={href('tokens')}>
@@ -109,10 +142,33 @@ function CreateForm({
   );
 }
 
-/** The API's 400 names its field: the name's under the name; a refused scope (400, 403) under the scope. */
-function placeError(failure: unknown): { name?: string; scope?: string; form?: string } {
+interface FormErrors {
+  name?: string | undefined;
+  scope?: string | undefined;
+  cidrs?: string | undefined;
+  expiry?: string | undefined;
+  form?: string | undefined;
+}
+
+/** Days from now → `expiresAt` (epoch ms); empty: none; anything but a whole number ≥ 1: null. */
+function expiryOf(text: string): number | undefined | null {
+  if (text.trim() === '') return undefined;
+  const days = Number(text);
+  return Number.isInteger(days) && days >= 1 ? Date.now() + days * 24 * 60 * 60 * 1000 : null;
+}
+
+/** `10.0.0.0/8, 2001:db8::/32` → the ranges (the API checks and normalises each). */
+const rangesOf = (text: string) => text.split(/[\s,]+/).filter((range) => range !== '');
+
+/**
+ * The API's 400 names its field: the name's under the name, the IP ranges' under the ranges; a
+ * refused scope (400, 403) under the scope.
+ */
+function placeError(failure: unknown): FormErrors {
   const message = messageOf(failure);
   if (/^name\b/.test(message)) return { name: message };
+  if (/^allowedCidrs\b/.test(message)) return { cidrs: message };
+  if (/^(expiresAt|serviceToken)\b/.test(message)) return { expiry: message };
   if (failure instanceof ApiError && (failure.status === 400 || failure.status === 403))
     return { scope: message };
   return { form: message };

@@ -32,7 +32,12 @@ export function TokenTable({
         <tr key={token._id} data-token-id={token._id}>
           <th scope="row">{token.name}</th>
           {showMember && <td>{whose(token)}</td>}
-          <td>{describeScope(scopeOf(token))}</td>
+          <td>
+            {describeScope(scopeOf(token))}
+            {token.allowedCidrs !== undefined && (
+              <div class="token-ranges">from {token.allowedCidrs.join(', ')} only</div>
+            )}
+          </td>
           <td>{formatDate(token.creationDate)}</td>
           <td>{formatDate(token.lastUsed)}</td>
           <td>
