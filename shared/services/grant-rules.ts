@@ -1,5 +1,6 @@
 import type { Repositories } from '../data/repositories.js';
 import { type BuiltInRole, roleRank } from '../domain/built-in-roles.js';
+import { rangeOutside } from '../domain/cidr.js';
 import { type NamedPolicy, policiesWithin } from '../domain/containment.js';
 import {
   type CustomRole,
@@ -174,4 +175,28 @@ export function ensureMayDefineRole(principal: Principal, role: CustomRole): voi
     principal,
     memberPolicies({ memberId: principal.memberId, role: 'no_access', customRoles: [role.key] }, roles),
   );
+}
+
+/**
+ * A token bound to source ranges hands out and binds nothing wider than itself, as a narrow token
+ * hands out no wider scope: the secret it creates, clones or resets, and the ranges it sets by
+ * PATCH, lie within its own ranges (no binding at all is wider than any). Else whoever holds it
+ * inside its ranges (a CI runner taken over) could mint a secret that works from anywhere, or
+ * unbind itself. Every path that hands out a secret or sets a binding calls this (403): create,
+ * clone, reset and PATCH (token-service.ts), and invitations (member-service.ts), whose first token
+ * no binding follows, so a bound token invites no one.
+ */
+export function ensureBoundWithinCaller(
+  principal: Principal,
+  cidrs: readonly string[] | undefined,
+  unbound = 'what it hands out or binds must be bound within them',
+): void {
+  const own = principal.allowedCidrs;
+  if (own === undefined) return;
+  const ranges = own.join(', ');
+  if (cidrs === undefined)
+    throw forbidden(`allowedCidrs: the calling token is bound to ${ranges}, so ${unbound}`);
+  const outside = rangeOutside(cidrs, own);
+  if (outside !== undefined)
+    throw forbidden(`allowedCidrs: "${outside}" is outside the calling token's ranges (${ranges})`);
 }

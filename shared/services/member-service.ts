@@ -9,7 +9,12 @@ import { hashSecret, inviteCodeFormat, newId, secretsEqual } from '../domain/tok
 import { defaultExpiry } from '../domain/token-policy.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
 import { DomainError, forbidden, invalid, notFound, unauthenticated } from './errors.js';
-import { customRoleDefinitions, ensureBornWithin, ensureMayGrant } from './grant-rules.js';
+import {
+  customRoleDefinitions,
+  ensureBornWithin,
+  ensureBoundWithinCaller,
+  ensureMayGrant,
+} from './grant-rules.js';
 import { accountTokenPolicy, ensureLifetimeAllowed } from './lifetime-rules.js';
 import type { Principal } from './principal.js';
 import { newToken } from './token-factory.js';
@@ -134,6 +139,12 @@ export function memberService({
 
     async invite(principal: Principal, invites: readonly InviteCommand[]): Promise<Invited[]> {
       ensureAllowed(principal, 'createMember', resources.member('*'));
+      // An invitation hands out a secret (the first token, on acceptance) that no binding follows.
+      ensureBoundWithinCaller(
+        principal,
+        undefined,
+        'it cannot invite members: an invitation hands out a first token that is not bound',
+      );
       const emails = invites.map((i) => i.email.toLowerCase());
       const duplicate = emails.find((e, i) => emails.indexOf(e) !== i);
       if (duplicate !== undefined) throw invalid(`email: "${duplicate}" is listed twice`);

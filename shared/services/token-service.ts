@@ -2,12 +2,12 @@ import type { MemberRecord } from '../data/member-repo.js';
 import type { Repositories } from '../data/repositories.js';
 import type { TokenRecord } from '../data/token-repo.js';
 import type { Action } from '../domain/actions.js';
-import { MAX_ALLOWED_CIDRS, parseCidrList, rangeOutside } from '../domain/cidr.js';
+import { MAX_ALLOWED_CIDRS, parseCidrList } from '../domain/cidr.js';
 import type { TokenScope } from '../domain/effective-permissions.js';
 import { type Resource, resources } from '../domain/resource.js';
 import { ensureAllowed, ensureVisible } from './authorize.js';
 import { forbidden, invalid, notFound } from './errors.js';
-import { ensureMayIssue, type Holder } from './grant-rules.js';
+import { ensureBoundWithinCaller, ensureMayIssue, type Holder } from './grant-rules.js';
 import { ensureWithinTokenPolicy } from './lifetime-rules.js';
 import type { Principal } from './principal.js';
 import { newSecret, newToken } from './token-factory.js';
@@ -87,26 +87,6 @@ function allowedCidrsOf(given: readonly string[] | undefined | null): readonly s
   const parsed = parseCidrList(given);
   if (!parsed.ok) throw invalid(`allowedCidrs.${parsed.index}: ${parsed.problem}`);
   return parsed.cidrs.length > 0 ? parsed.cidrs : undefined;
-}
-
-/**
- * A token bound to source ranges hands out and binds nothing wider than itself, as a narrow token
- * hands out no wider scope: the secret it creates, clones or resets, and the ranges it sets by
- * PATCH, lie within its own ranges (no binding at all is wider than any). Else whoever holds it
- * inside its ranges (a CI runner taken over) could mint a secret that works from anywhere, or
- * unbind itself. Every path that hands out a secret or sets a binding calls this (403).
- */
-function ensureBoundWithinCaller(principal: Principal, cidrs: readonly string[] | undefined): void {
-  const own = principal.allowedCidrs;
-  if (own === undefined) return;
-  const ranges = own.join(', ');
-  if (cidrs === undefined)
-    throw forbidden(
-      `allowedCidrs: the calling token is bound to ${ranges}, so what it hands out or binds must be bound within them`,
-    );
-  const outside = rangeOutside(cidrs, own);
-  if (outside !== undefined)
-    throw forbidden(`allowedCidrs: "${outside}" is outside the calling token's ranges (${ranges})`);
 }
 
 /** Where a new token would live, for the createAccessToken check. */

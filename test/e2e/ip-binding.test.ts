@@ -345,6 +345,19 @@ describe('a bound token hands out and binds nothing wider than itself (its holde
     expect(self.body.allowedCidrs).toEqual(['10.1.0.0/16']);
   });
 
+  it('invites no one (an invitation hands out a first token that no binding follows); unbound, the same admin may', async () => {
+    const ci = await boundToken(['10.1.0.0/16'], 'admin');
+    const email = `bound-invite-${Date.now()}@example.com`;
+    const refused = await callFrom(inside, ci.secret, 'POST', '/members', [{ email, role: 'reader' }]);
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe(
+      'allowedCidrs: the calling token is bound to 10.1.0.0/16, so it cannot invite members: an invitation hands out a first token that is not bound',
+    );
+    const listed = await api.get(owner, '/members', { filter: `query:${email}` });
+    expect(JSON.stringify(listed.body)).not.toContain(email);
+    expect((await api.post(owner, '/members', [{ email, role: 'reader' }])).status).toBe(201);
+  });
+
   it('an unbound token of the same member is not held to any range', async () => {
     const made = await api.post(owner, '/tokens', { name: 'anywhere', role: 'reader' });
     expect(made.status).toBe(201);
