@@ -1,11 +1,16 @@
 import type { Repositories } from '../data/repositories.js';
 import type { HashRecord } from '../data/token-repo.js';
 import { accessTokenFormat, hashSecret, secretsEqual } from '../domain/token-format.js';
+import { conflict } from './errors.js';
 
 /** How many reported values are looked up at once (a report holds at most 100). */
 const LOOKUPS_AT_ONCE = 10;
-/** A token that changes under a report is read again; past this many changes in a row, the fault is thrown. */
-const ATTEMPTS = 3;
+/**
+ * A token that changes under a report is read again; past this many changes in a row (its member
+ * rewriting it as fast as it is read), the report is a 409 that says to send it again: a race,
+ * not a fault, and no 5xx.
+ */
+const ATTEMPTS = 5;
 
 /** Whether the secret a hash item was found by still works now (as the authorizer judges it). */
 function works(token: HashRecord, hash: string, now: number): boolean {
@@ -38,7 +43,7 @@ export function leakService({ tokens }: Pick<Repositories, 'tokens'>) {
       const { secretExpiresAt: _secretExpiresAt, ...token } = found;
       if (await tokens.revokeAsRead(token, { reason: 'leaked', revokedAt: now })) return true;
       if (attempt >= ATTEMPTS)
-        throw new Error('a reported token kept changing; the report can be sent again');
+        throw conflict('a reported token changed while it was being revoked; send the report again');
     }
   }
 
