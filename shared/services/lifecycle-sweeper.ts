@@ -1,3 +1,4 @@
+import { withChangeContext } from '../data/change-context.js';
 import { type DueReminder, lifecycleRepo } from '../data/lifecycle-repo.js';
 import { tokenPolicyRepo } from '../data/token-policy-repo.js';
 import { tokenRepo } from '../data/token-repo.js';
@@ -31,6 +32,13 @@ const defaults: LifecycleDependencies = {
 
 /** How many days back the sweep looks for reminders still due: a week of the sweep being down. */
 const CATCH_UP_DAYS = 8;
+
+/**
+ * What a sweep writes is the system's doing, whatever context it was started from: a timer or a
+ * promise made while a request ran (locally, where requests and sweeps share one process) carries
+ * that request's change context, and would stamp the request's actor and origin on the revocations.
+ */
+const asSystem = <T>(run: () => Promise<T>): Promise<T> => withChangeContext({ kind: 'system' }, {}, run);
 
 export interface SweepResult {
   readonly reminded: number;
@@ -75,14 +83,16 @@ async function remind(due: DueReminder, now: number, deps: LifecycleDependencies
 }
 
 /** Sends the expiry reminders due by `now`: each (token, expiry, threshold) once, however often this runs. */
-export async function sendExpiryReminders(now = Date.now(), deps = defaults): Promise<number> {
-  let reminded = 0;
-  for (let back = CATCH_UP_DAYS; back >= 0; back--) {
-    for (const due of await deps.lifecycle.dueReminders(now - back * DAY_MS, now)) {
-      if (await remind(due, now, deps)) reminded++;
+export function sendExpiryReminders(now = Date.now(), deps = defaults): Promise<number> {
+  return asSystem(async () => {
+    let reminded = 0;
+    for (let back = CATCH_UP_DAYS; back >= 0; back--) {
+      for (const due of await deps.lifecycle.dueReminders(now - back * DAY_MS, now)) {
+        if (await remind(due, now, deps)) reminded++;
+      }
     }
-  }
-  return reminded;
+    return reminded;
+  });
 }
 
 /**
@@ -91,19 +101,22 @@ export async function sendExpiryReminders(now = Date.now(), deps = defaults): Pr
  * transaction, conditional on the token being unchanged and still unused, so the tokens stream
  * handler flushes the authorizer cache and publishes `Token Revoked`.
  */
-export async function revokeInactiveTokens(now = Date.now(), deps = defaults): Promise<number> {
-  let revoked = 0;
-  for (const policy of await deps.policies.withInactivityLimit()) {
-    if (policy.inactivityDays === undefined) continue;
-    const cutoff = now - policy.inactivityDays * DAY_MS;
-    // A limit set or tightened lately: no token has had the whole period yet.
-    if ((policy.inactivitySince ?? 0) >= cutoff) continue;
-    for (const token of await deps.lifecycle.unusedSince(policy.accountId, cutoff)) {
-      if (token.session === true || !isInactive(policy, token.lastUsed ?? token.creationDate, now)) continue;
-      if (await deps.tokens.revoke(token, { reason: 'inactive', revokedAt: now }, cutoff)) revoked++;
+export function revokeInactiveTokens(now = Date.now(), deps = defaults): Promise<number> {
+  return asSystem(async () => {
+    let revoked = 0;
+    for (const policy of await deps.policies.withInactivityLimit()) {
+      if (policy.inactivityDays === undefined) continue;
+      const cutoff = now - policy.inactivityDays * DAY_MS;
+      // A limit set or tightened lately: no token has had the whole period yet.
+      if ((policy.inactivitySince ?? 0) >= cutoff) continue;
+      for (const token of await deps.lifecycle.unusedSince(policy.accountId, cutoff)) {
+        if (token.session === true || !isInactive(policy, token.lastUsed ?? token.creationDate, now))
+          continue;
+        if (await deps.tokens.revoke(token, { reason: 'inactive', revokedAt: now }, cutoff)) revoked++;
+      }
     }
-  }
-  return revoked;
+    return revoked;
+  });
 }
 
 /** The whole sweep: reminders, then inactivity. */
