@@ -38,7 +38,7 @@ export interface Principal {
   readonly session?: true;
   /**
    * The calling token's IP binding (normal form, shared/domain/cidr.ts), when it has one: what it
-   * hands out or binds stays within it (`ensureBoundWithinCaller` in token-service.ts).
+   * hands out or binds stays within it (`ensureBoundWithinCaller` in grant-rules.ts).
    */
   readonly allowedCidrs?: readonly string[];
   readonly permissions: EffectivePermissions;

@@ -139,6 +139,35 @@ export function tokenService({
     return member;
   }
 
+  /**
+   * Every rule of handing out a secret, in one place: create, clone and reset each return one, so
+   * each calls this (accepting an invitation has no calling token, and checks its member's own
+   * rules in member-service.ts). The caller may create such a token; its scope is within what the
+   * caller may issue (the rank rule, the caller's token covering it); its life obeys the account's
+   * token policy; and a bound caller hands out nothing bound wider than itself.
+   */
+  async function ensureMayHandOut(
+    principal: Principal,
+    secret: {
+      readonly serviceToken: boolean;
+      readonly scope: TokenScope;
+      readonly expiresAt?: number | undefined;
+      readonly allowedCidrs?: readonly string[] | undefined;
+    },
+    now: number,
+  ): Promise<void> {
+    ensureMayCreate(principal, secret.serviceToken);
+    await ensureMayIssue(
+      roles,
+      principal,
+      secret.scope,
+      secret.serviceToken ? null : callerAsHolder(principal),
+    );
+    const lifetime = { issuesServiceToken: secret.serviceToken, expiresAt: secret.expiresAt };
+    await ensureWithinTokenPolicy(tokenPolicies, principal.accountId, lifetime, now);
+    ensureBoundWithinCaller(principal, secret.allowedCidrs);
+  }
+
   async function issue(principal: Principal, command: CreateTokenCommand): Promise<TokenWithMember> {
     const { token, secret } = newToken({
       ...command,
@@ -187,23 +216,11 @@ export function tokenService({
     },
 
     async create(principal: Principal, command: CreateTokenCommand): Promise<TokenWithMember> {
-      ensureMayCreate(principal, command.serviceToken);
-      ensureFuture(command.expiresAt, Date.now());
-      await ensureMayIssue(
-        roles,
-        principal,
-        command.scope,
-        command.serviceToken ? null : callerAsHolder(principal),
-      );
-      await ensureWithinTokenPolicy(
-        tokenPolicies,
-        principal.accountId,
-        { issuesServiceToken: command.serviceToken, expiresAt: command.expiresAt },
-        Date.now(),
-      );
+      const now = Date.now();
+      ensureFuture(command.expiresAt, now);
       const { allowedCidrs, ...rest } = command;
       const bound = allowedCidrsOf(allowedCidrs);
-      ensureBoundWithinCaller(principal, bound);
+      await ensureMayHandOut(principal, { ...command, allowedCidrs: bound }, now);
       return issue(principal, { ...rest, ...(bound !== undefined ? { allowedCidrs: bound } : {}) });
     },
 
@@ -273,19 +290,10 @@ export function tokenService({
         );
       }
       ensureAllowed(principal, 'resetAccessToken', tokenResource(token));
-      // A reset returns a secret, so it obeys every rule of creation.
-      ensureMayCreate(principal, token.serviceToken);
-      await ensureMayIssue(
-        roles,
-        principal,
-        token.scope,
-        token.serviceToken ? null : callerAsHolder(principal),
-      );
+      // A reset returns a secret, so it obeys every rule of creation. The new secret lives until
+      // the token's expiry, which must obey the policy as it is now.
       const now = Date.now();
-      // The new secret lives until the token's expiry, which must obey the policy as it is now.
-      const lifetime = { issuesServiceToken: token.serviceToken, expiresAt: token.expiresAt };
-      await ensureWithinTokenPolicy(tokenPolicies, token.accountId, lifetime, now);
-      ensureBoundWithinCaller(principal, token.allowedCidrs);
+      await ensureMayHandOut(principal, token, now);
       const { hash, last4, secret } = newSecret();
       const grace = graceUntil !== undefined && graceUntil > now ? graceUntil : undefined;
       const { previousHash: _p, previousHashExpiresAt: _x, ...rest } = token;
@@ -319,21 +327,21 @@ export function tokenService({
     /** A new token with the source's scope, owned by the caller (a clone is a create). */
     async clone(principal: Principal, tokenId: string, command: CloneTokenCommand): Promise<TokenWithMember> {
       const source = await findVisible(principal, tokenId);
-      ensureMayCreate(principal, source.serviceToken);
-      await ensureMayIssue(
-        roles,
-        principal,
-        source.scope,
-        source.serviceToken ? null : callerAsHolder(principal),
-      );
       const now = Date.now();
       ensureFuture(command.expiresAt, now);
-      const lifetime = { issuesServiceToken: source.serviceToken, expiresAt: command.expiresAt };
-      await ensureWithinTokenPolicy(tokenPolicies, principal.accountId, lifetime, now);
-      const description = command.description ?? source.description;
       const allowedCidrs =
         command.allowedCidrs === undefined ? source.allowedCidrs : allowedCidrsOf(command.allowedCidrs);
-      ensureBoundWithinCaller(principal, allowedCidrs);
+      await ensureMayHandOut(
+        principal,
+        {
+          serviceToken: source.serviceToken,
+          scope: source.scope,
+          expiresAt: command.expiresAt,
+          allowedCidrs,
+        },
+        now,
+      );
+      const description = command.description ?? source.description;
       return issue(principal, {
         ...(allowedCidrs !== undefined ? { allowedCidrs } : {}),
         name: command.name,
