@@ -38,7 +38,10 @@ const status = async (token: string, method = 'GET', path = '/projects', body?: 
   (await api.call(token, method, path, body !== undefined ? { body } : {})).status;
 
 describe('revocation through the streams, with the authorizer cache on (TTL 300 s)', () => {
-  it("a removed member's cached token is 401 within 2 s; a service token they made keeps working", async () => {
+  // The handler flushes the cache right after its commit, so the 401 is milliseconds on a quiet
+  // machine (bench:revocation: p99 56 ms); the events come through the stream handlers, each batch
+  // here handled twice. The windows allow for a CI machine running four test files at once.
+  it("a removed member's cached token is 401 within 5 s; a service token they made keeps working", async () => {
     const admin = await addMember(api, owner, 'admin');
     const svc = (await api.post(admin.token, '/tokens', { name: 'svc', role: 'reader', serviceToken: true }))
       .body;
@@ -49,10 +52,10 @@ describe('revocation through the streams, with the authorizer cache on (TTL 300 
     expect(stack.gateway.authorizerInvocations).toBe(invocations);
 
     expect((await api.delete(owner, `/members/${admin.memberId}`)).status).toBe(204);
-    await within(2000, async () => (await status(admin.token)) === 401);
+    await within(5000, async () => (await status(admin.token)) === 401);
     expect(await status(svc.token)).toBe(200);
 
-    await within(2000, async () => {
+    await within(5000, async () => {
       const revoked = (await events()).filter(
         (e) => e['detail-type'] === 'Token Revoked' && e.detail.memberId === admin.memberId,
       );
@@ -110,13 +113,13 @@ describe('revocation through the streams, with the authorizer cache on (TTL 300 
     );
   });
 
-  it('a deleted cached token is 401 within 2 s, with exactly one event though every batch came twice', async () => {
+  it('a deleted cached token is 401 within 5 s, with exactly one event though every batch came twice', async () => {
     const token = (await api.post(owner, '/tokens', { name: 'doomed', role: 'reader' })).body;
     expect(await status(token.token)).toBe(200);
     expect(await status(token.token)).toBe(200);
     expect((await api.delete(owner, `/tokens/${token._id}`)).status).toBe(204);
-    await within(2000, async () => (await status(token.token)) === 401);
-    await within(2000, async () =>
+    await within(5000, async () => (await status(token.token)) === 401);
+    await within(5000, async () =>
       (await events()).some((e) => e.detail.tokenId === token._id && e['detail-type'] === 'Token Revoked'),
     );
     const mine = (await events()).filter((e) => e.detail.tokenId === token._id);
