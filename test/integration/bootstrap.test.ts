@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTableNames, tableEnvironment } from '../../infra/local/provision.js';
 import { TABLE_ENV } from '../../shared/data/tables.js';
 import { runTsx } from '../support/run.js';
@@ -12,7 +12,7 @@ let server: Server;
 let endpoint: string;
 
 beforeAll(async () => {
-  const names = tableEnvironment(localTableNames(inject('tablePrefix')));
+  const names = tableEnvironment(localTableNames(process.env.TEST_TABLE_PREFIX));
   const outputs = Object.entries(names)
     .map(
       ([variable, table]) =>

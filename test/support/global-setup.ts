@@ -1,6 +1,5 @@
 import type { TestProject } from 'vitest/node';
 import { type DynamoLocal, startDynamoLocal } from '../../infra/local/dynamodb-local.js';
-import { createMissingTables, localTableNames } from '../../infra/local/provision.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,6 +8,7 @@ declare module 'vitest' {
   }
 }
 
+/** The first part of every test file's table names (env.ts adds the file's own). */
 const PREFIX = 'test';
 
 /**
@@ -24,15 +24,9 @@ interface Shared {
 const KEY = Symbol.for('access-tokens.test.dynamo-local');
 const registry = globalThis as typeof globalThis & { [KEY]?: Shared };
 
-async function startShared(): Promise<DynamoLocal> {
-  const dynamo = await startDynamoLocal();
-  await createMissingTables(dynamo.endpoint, localTableNames(PREFIX));
-  return dynamo;
-}
-
-/** One DynamoDB Local for the whole run, on a free port, in memory; tables from the shared definitions. */
+/** One DynamoDB Local for the whole run, on a free port, in memory. Each test file makes its own tables (env.ts). */
 export default async function setup(project: TestProject) {
-  registry[KEY] ??= { users: 0, dynamo: startShared() };
+  registry[KEY] ??= { users: 0, dynamo: startDynamoLocal() };
   const shared = registry[KEY];
   shared.users++;
   const dynamo = await shared.dynamo;

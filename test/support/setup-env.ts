@@ -1,10 +1,12 @@
 import { afterAll, expect } from 'vitest';
-import { useTestEnvironment } from './env.js';
+import { dropTestTables, useTestEnvironment } from './env.js';
 import { findStoredSecrets } from './stored-secrets.js';
 
-useTestEnvironment();
+await useTestEnvironment();
 
-// After every test file: a scan of every table finds no token or invitation code value.
+// After every test file: a scan of every table finds no token or invitation code value; then the
+// file's tables go.
 afterAll(async () => {
   expect(await findStoredSecrets()).toEqual([]);
+  await dropTestTables();
 });
