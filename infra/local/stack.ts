@@ -42,15 +42,22 @@ export interface LocalStackOptions {
   readonly log?: (line: string) => void;
   /** Stream consumers; the real handlers by default (tests replace them to make records fail). */
   readonly streamHandlers?: Partial<Record<'members' | 'tokens' | 'roles', StreamSubscription['handler']>>;
+  /** The pause between two polls of a stream shard (default 250 ms: four a second, as Lambda's event source mapping polls). */
   readonly pollIntervalMs?: number;
   /**
-   * When set, an idle stream is polled less and less often, up to this (ms), and again at once
-   * after each request the server answers: far less CPU for DynamoDB Local while nothing happens.
+   * An idle stream is polled less and less often, up to this (ms, default 1 s), and again soon
+   * after each request that may have written (any but GET, HEAD and OPTIONS) and each change the
+   * sweepers make: far less CPU for DynamoDB Local while nothing happens.
    */
   readonly idlePollIntervalMs?: number;
   /** Where the stream poller keeps its checkpoints; the data folder's file by default, else this run's memory. */
   readonly checkpoints?: CheckpointStore;
 }
+
+const DEFAULT_POLL_MS = 250;
+const DEFAULT_IDLE_POLL_MS = 1000;
+/** Requests that write nothing a stream carries (a GET's record of use is seen at the next idle poll). */
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export class PortInUseError extends Error {
   constructor(readonly port: number) {
@@ -138,8 +145,15 @@ async function startConsumers(parts: Parts, options: LocalStackOptions, settings
       ...STREAM_SETTINGS,
     })),
     {
-      pollIntervalMs: options.pollIntervalMs ?? 50,
-      ...(options.idlePollIntervalMs !== undefined ? { idlePollIntervalMs: options.idlePollIntervalMs } : {}),
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_MS,
+      idlePollIntervalMs: options.idlePollIntervalMs ?? DEFAULT_IDLE_POLL_MS,
+      // The TTL sweeper learns from the streams when the next item expires (see ttl-sweeper.ts).
+      onRecords: (records) => {
+        for (const record of records) {
+          const ttl = record.dynamodb?.NewImage?.ttl?.N;
+          if (ttl !== undefined) parts.sweeper?.noteExpiry(Number(ttl));
+        }
+      },
       // With a data folder: from the kept checkpoints (the stream's start where there is none).
       // In memory: fresh tables from their start; tables shared with others, from now on.
       ...(checkpoints !== undefined ? { checkpoints } : {}),
@@ -157,10 +171,18 @@ async function startConsumers(parts: Parts, options: LocalStackOptions, settings
   // The lifecycle sweep (every 15 minutes deployed) runs at the same pace: every 15 seconds.
   let ticks = 0;
   const scheduled = async () => {
-    await withLogContext(graceSweeper);
-    if (ticks++ % LIFECYCLE_SWEEP_MINUTES === 0) await withLogContext(lifecycleSweeper);
+    const { ended } = await withLogContext(graceSweeper);
+    if (ticks++ % LIFECYCLE_SWEEP_MINUTES !== 0) return ended > 0;
+    const { reminded, revoked } = await withLogContext(lifecycleSweeper);
+    return ended + reminded + revoked > 0;
   };
-  parts.sweeper = new TtlSweeper(endpoint, tables, 1000, scheduled);
+  const poller = parts.poller;
+  parts.sweeper = new TtlSweeper(endpoint, tables, {
+    intervalMs: 1000,
+    scheduled,
+    // What the sweepers wrote reaches the streams: poll them soon, as after a request.
+    onChange: () => poller.wake(),
+  });
   parts.sweeper.start();
 }
 
@@ -234,7 +256,9 @@ export class LocalStack {
     });
     const parts: Parts = { server };
     // A request may have written: idle streams are polled again soon (see idlePollIntervalMs).
-    server.on('request', (_request, response) => response.once('finish', () => parts.poller?.wake()));
+    server.on('request', (request, response) => {
+      if (!READ_ONLY_METHODS.has(request.method ?? '')) response.once('finish', () => parts.poller?.wake());
+    });
     try {
       // The folder first: a second start on it is refused for that, whatever its port.
       if (dataDir !== undefined) {

@@ -87,6 +87,8 @@ export function toLambdaRecord(record: StreamsRecord, streamArn: string): Dynamo
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often a stream's shards are listed again, besides when one closes. */
+const DISCOVERY_INTERVAL_MS = 10_000;
 
 /** Checkpoints for this run only (no data folder, or tests on a shared DynamoDB Local). */
 class MemoryCheckpoints implements CheckpointStore {
@@ -132,6 +134,8 @@ export class StreamPoller {
        * CPU on every GetRecords, so a stack left idle otherwise keeps a good part of a core busy.
        */
       readonly idlePollIntervalMs?: number;
+      /** Sees each page of records read, before it is delivered (the TTL sweeper learns expiries). */
+      readonly onRecords?: (records: readonly DynamoDBRecord[]) => void;
       /**
        * Where to start on the shards that exist at start and have no checkpoint; shards found
        * later start at their beginning.
@@ -273,14 +277,18 @@ export class StreamPoller {
     seen: Set<string>,
   ) {
     let lastDiscovery = Date.now();
+    let shardClosed = false;
     const shortest = this.options.pollIntervalMs;
     const longest = Math.max(shortest, this.options.idlePollIntervalMs ?? shortest);
     let idlePause = shortest;
     let wakesSeen = this.wakes;
     while (!this.stopped) {
       try {
-        if (Date.now() - lastDiscovery > 1000) {
+        // New shards follow a closed one: looked for when one closes, and every few seconds besides. A DescribeStream a second
+        // per stream was a twentieth of a test run's calls to DynamoDB Local.
+        if (shardClosed || Date.now() - lastDiscovery > DISCOVERY_INTERVAL_MS) {
           lastDiscovery = Date.now();
+          shardClosed = false;
           for (const shardId of await this.shardIds(streamArn)) {
             if (!seen.has(shardId)) {
               seen.add(shardId);
@@ -310,6 +318,7 @@ export class StreamPoller {
           const records = (page.Records ?? []).map((r) => toLambdaRecord(r, streamArn));
           if (records.length > 0) {
             busy = true;
+            this.options.onRecords?.(records);
             const handled = await this.deliver(subscription, streamArn, shardId, records, new Map());
             // Stopped mid-batch: no checkpoint, so the next start delivers the batch again.
             if (!handled) return;
@@ -319,7 +328,10 @@ export class StreamPoller {
             this.wake();
           }
           if (page.NextShardIterator) iterators.set(shardId, page.NextShardIterator);
-          else iterators.delete(shardId);
+          else {
+            iterators.delete(shardId);
+            shardClosed = true;
+          }
         }
         if (busy || wakesSeen !== this.wakes) idlePause = shortest;
         wakesSeen = this.wakes;

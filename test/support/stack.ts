@@ -17,11 +17,6 @@ export async function startTestStack(
     tablePrefix: `e2e-${randomUUID().slice(0, 8)}`,
     cacheTtlSeconds,
     accountId: `e2e-${randomUUID()}`,
-    // Polled every 50 ms while changes come, back off to 1 s while idle, polled at once after each
-    // request: an idle stack at 50 ms keeps DynamoDB Local at a quarter of a core, and the run has
-    // several at a time on two cores. What reaches the streams without a request (the TTL sweep's
-    // deletes) is seen within a second.
-    idlePollIntervalMs: 1000,
     ...(streamHandlers ? { streamHandlers } : {}),
   });
   if (stack.ownerToken === undefined) throw new Error('the stack did not create its account');
