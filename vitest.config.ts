@@ -2,11 +2,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { LongestFirst } from './test/support/sequencer.js';
 
 /**
- * The process-level tier, `npm run test:system` (CI runs it after `npm test`): each file runs
- * `npm start` as a person does, several times, and stops, kills or pauses it (a JVM start for
- * DynamoDB Local each, seconds of CPU on two cores), and times how fast it fails closed: run alone,
- * one file at a time, so that the other files' load does not decide those figures. Every other
- * test file is in `npm test`.
+ * Three tiers; CI runs all three (`npm run test:all` does the same):
+ * - `npm test`, the everyday tier (about two minutes on two cores): unit, integration (contract
+ *   included) and infra.
+ * - `npm run test:e2e`: the e2e and browser projects, the whole system over HTTP and in Chromium,
+ *   and the generated suites; about five minutes of two cores, most of it DynamoDB Local's.
+ * - `npm run test:system`, the process-level tier: each file runs `npm start` as a person does,
+ *   several times, and stops, kills or pauses it (a JVM start for DynamoDB Local each, seconds of
+ *   CPU on two cores), and times how fast it fails closed: run alone, one file at a time, so that
+ *   the other files' load does not decide those figures.
  */
 const SYSTEM_TESTS = [
   'test/e2e/process-lifecycle.test.ts',
@@ -43,10 +47,24 @@ export default defineConfig({
       },
       {
         test: {
+          // The handlers, services and data layer on DynamoDB Local (in process, through the local
+          // gateway), and test/contract: LaunchDarkly's own API client against a local stack, the
+          // acceptance check of API.md's "a LaunchDarkly client works here with only its base URL
+          // changed".
           name: 'integration',
-          // test/contract: LaunchDarkly's own API client against the local stack, the acceptance
-          // check of API.md's "a LaunchDarkly client works here with only its base URL changed".
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/contract/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'],
+          ...onDynamoLocal,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The whole system: local stacks over HTTP with their streams, events and sweepers, the
+          // CLI, and the generated suites (the authorization matrix from the route table, the fuzz
+          // of every route, the model-based sequences): `npm run test:e2e`, with the browser tier.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...SYSTEM_TESTS],
           ...onDynamoLocal,
           testTimeout: 30_000,

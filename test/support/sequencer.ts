@@ -11,6 +11,7 @@ const UNKNOWN_FILE_GUESS: Readonly<Record<string, number>> = {
   system: 60_000,
   browser: 40_000,
   integration: 8_000,
+  e2e: 10_000,
   infra: 8_000,
   unit: 1_000,
 };
