@@ -7,7 +7,7 @@ import { withChangeContext } from '../data/change-context.js';
 import { dynamoBase } from '../data/clients.js';
 import { logger } from '../http/logger.js';
 import { publishMetrics } from '../observability/metrics.js';
-import { recordAudit } from '../services/audit-trail.js';
+import { recordAudit, withBatchLookups } from '../services/audit-trail.js';
 import type { RecordOutcome } from '../services/revocation-service.js';
 import { flushAuthorizerCache } from './authorizer-cache.js';
 
@@ -26,7 +26,8 @@ export interface StreamBatchResponse {
 /**
  * Every record is also written to the audit log (audit-trail.ts), after its own handling, so that
  * nothing that changed escapes it; what a handler writes in turn (a removed member's tokens
- * revoked) is stamped as the system's unless it says on whose behalf.
+ * revoked) is stamped as the system's unless it says on whose behalf. The acting member and token
+ * are read once per batch (`withBatchLookups`).
  */
 const audited =
   (onRecord: (record: DynamoDBRecord) => Promise<RecordOutcome>) =>
@@ -68,15 +69,17 @@ export function streamHandler(name: string, onRecord: (record: DynamoDBRecord) =
     const { idempotent: handle, idempotencyConfig: idempotency } = setup();
     idempotency.registerLambdaContext(context);
     let flush = false;
-    const response = await processPartialResponse(
-      event,
-      async (record: DynamoDBRecord) => {
-        const outcome = await handle(record);
-        if (outcome.flush) flush = true;
-        return outcome;
-      },
-      processor,
-      { context, processInParallel: false, throwOnFullBatchFailure: false },
+    const response = await withBatchLookups(() =>
+      processPartialResponse(
+        event,
+        async (record: DynamoDBRecord) => {
+          const outcome = await handle(record);
+          if (outcome.flush) flush = true;
+          return outcome;
+        },
+        processor,
+        { context, processInParallel: false, throwOnFullBatchFailure: false },
+      ),
     );
     if (response.batchItemFailures.length > 0) {
       logger.warn('stream records failed', {

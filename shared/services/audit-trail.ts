@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -363,16 +364,41 @@ async function describe(record: DynamoDBRecord, before?: Item, after?: Item): Pr
 const approximateTime = (record: DynamoDBRecord) =>
   Math.round((record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000);
 
+/**
+ * One read per acting member and token for a whole batch: the thirty records of a burst of
+ * deletes name the same actor, and each read was a DynamoDB round trip before the next record.
+ * A failed read is not kept, so the next record tries again.
+ */
+const batchLookups = new AsyncLocalStorage<Map<string, Promise<unknown>>>();
+
+/** Runs a batch's records with the lookups above shared among them. */
+export function withBatchLookups<T>(run: () => Promise<T>): Promise<T> {
+  return batchLookups.run(new Map(), run);
+}
+
+function lookup<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const memo = batchLookups.getStore();
+  if (memo === undefined) return load();
+  const known = memo.get(key) as Promise<T> | undefined;
+  if (known !== undefined) return known;
+  const loading = load();
+  memo.set(key, loading);
+  loading.catch(() => memo.delete(key));
+  return loading;
+}
+
 /** The acting token's last four characters, if the token is still there to say. */
 async function endingOf(accountId: string, actor: ChangeActor): Promise<string | undefined> {
   if (actor.token === undefined || actor.token.ending !== undefined) return actor.token?.ending;
-  return (await tokenRepo.get(accountId, actor.token.tokenId))?.last4;
+  const { tokenId } = actor.token;
+  return (await lookup(`token ${accountId} ${tokenId}`, () => tokenRepo.get(accountId, tokenId)))?.last4;
 }
 
 /** The acting member's names, if they are still a member. */
 async function memberOf(accountId: string, actor: ChangeActor): Promise<AuditEntryRecord['member']> {
   if (actor.member === undefined) return undefined;
-  const member = await memberRepo.get(accountId, actor.member.memberId);
+  const { memberId } = actor.member;
+  const member = await lookup(`member ${accountId} ${memberId}`, () => memberRepo.get(accountId, memberId));
   return {
     memberId: actor.member.memberId,
     ...(actor.member.email !== undefined ? { email: actor.member.email } : {}),

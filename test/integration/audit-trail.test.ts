@@ -5,10 +5,11 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { auditRepo } from '../../shared/data/audit-repo.js';
 import { type ChangeStamp, changeStamp, withChangeContext } from '../../shared/data/change-context.js';
+import { dynamoBase } from '../../shared/data/clients.js';
 import { tokenRepo } from '../../shared/data/token-repo.js';
 import { auditEntryListingView } from '../../shared/http/audit-views.js';
 import { auditService } from '../../shared/services/audit-service.js';
-import { auditEntryOf, recordAudit } from '../../shared/services/audit-trail.js';
+import { auditEntryOf, recordAudit, withBatchLookups } from '../../shared/services/audit-trail.js';
 import { buildPrincipal } from '../../shared/services/principal.js';
 import { newToken } from '../../shared/services/token-factory.js';
 
@@ -216,5 +217,48 @@ describe("the audit log's reader", () => {
     expect(listed.items.map((e) => e.accountId)).toEqual([mine]);
     await expect(audit.get(adminOf(mine), theirEntry!.id)).rejects.toMatchObject({ kind: 'not_found' });
     expect((await audit.get(adminOf(theirs), theirEntry!.id)).accountId).toBe(theirs);
+  });
+
+  it("reads the acting member and token once for a whole batch's entries, and each entry names them", async () => {
+    const account = accountId();
+    const stamp = withChangeContext(actor, origin, () => changeStamp());
+    const records = Array.from({ length: 10 }, (_, i) => {
+      const { token } = newToken({
+        accountId: account,
+        memberId: 'm1',
+        serviceToken: false,
+        name: `batch-${i}`,
+        scope: { kind: 'role', role: 'reader' },
+      });
+      return streamRecord('INSERT', undefined, tokenItem(token, stamp));
+    });
+    // What reaches DynamoDB Local, seen by a middleware of the real client (nothing is mocked).
+    const reads: string[] = [];
+    const name = `count-reads-${randomUUID()}`;
+    dynamoBase().middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'GetItemCommand')
+          reads.push(String((args.input as { TableName?: string }).TableName));
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await withBatchLookups(async () => {
+        for (const record of records) await recordAudit(record);
+      });
+      const oneByOne = reads.length;
+      reads.length = 0;
+      for (const record of records.slice(0, 3)) await recordAudit({ ...record, eventID: randomUUID() });
+      // In a batch: one read of the member and one of the token; outside one, both for each record.
+      expect(oneByOne).toBe(2);
+      expect(reads).toHaveLength(6);
+    } finally {
+      dynamoBase().middlewareStack.remove(name);
+    }
+    const { items } = await auditRepo.page(account, { count: 50 });
+    expect(items).toHaveLength(13);
+    for (const entry of items)
+      expect(entry).toMatchObject({ member: { memberId: 'm1' }, token: { tokenId: 't0' } });
   });
 });
