@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { TABLE_ENV } from '../../shared/data/tables.js';
 import { CliRunner, json } from '../support/cli-runner.js';
+import { type CloudFormationStandIn, startCloudFormation, tableOutputs } from '../support/cloudformation.js';
 import { startTestStack } from '../support/stack.js';
 
 /**
@@ -17,51 +17,23 @@ import { startTestStack } from '../support/stack.js';
 const runner = new CliRunner();
 const { cli, profileFile } = runner;
 let stack: LocalStack;
-let cloudFormation: Server;
+let cloudFormation: CloudFormationStandIn;
 let awsEnv: Record<string, string>;
 const STAGE = 'qa';
 
-function outputsXml(outputs: Record<string, string>): string {
-  return Object.entries(outputs)
-    .map(
-      ([key, value]) => `<member><OutputKey>${key}</OutputKey><OutputValue>${value}</OutputValue></member>`,
-    )
-    .join('');
-}
-
 beforeAll(async () => {
   ({ stack } = await startTestStack(0));
-  const stacks: Record<string, Record<string, string>> = {
-    // The stateful stack's outputs, as infra/bootstrap.ts reads them: each table's variable name.
-    [`AccessTokens-${STAGE}-Stateful`]: Object.fromEntries(
-      Object.values(TABLE_ENV).map((variable) => [variable.replace(/_/g, ''), process.env[variable]!]),
-    ),
+  const tables = Object.fromEntries(
+    Object.values(TABLE_ENV).map((variable) => [variable, process.env[variable]!]),
+  );
+  cloudFormation = await startCloudFormation({
+    // The stateful stack's outputs name the local stack's tables.
+    [`AccessTokens-${STAGE}-Stateful`]: tableOutputs(tables),
     // The stateless stack's ApiUrl, nested under the construct as CDK names it.
     [`AccessTokens-${STAGE}-Stateless`]: { ServiceApiUrlB2853E42: `${stack.url}/` },
-  };
-  cloudFormation = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      const name = new URLSearchParams(body).get('StackName') ?? '';
-      const outputs = stacks[name];
-      if (outputs === undefined) {
-        response.writeHead(400, { 'content-type': 'text/xml' });
-        return response.end(
-          `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error></ErrorResponse>`,
-        );
-      }
-      response.writeHead(200, { 'content-type': 'text/xml' });
-      response.end(
-        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-11-29T00:00:00Z</CreationTime><Outputs>${outputsXml(outputs)}</Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>`,
-      );
-    });
   });
-  await new Promise<void>((resolve) => cloudFormation.listen(0, '127.0.0.1', () => resolve()));
   awsEnv = {
-    AWS_ENDPOINT_URL_CLOUDFORMATION: `http://127.0.0.1:${(cloudFormation.address() as { port: number }).port}`,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.endpoint,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_REGION: 'us-east-1',

@@ -1,54 +1,28 @@
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTableNames, tableEnvironment } from '../../infra/local/provision.js';
 import { TABLE_ENV } from '../../shared/data/tables.js';
+import { type CloudFormationStandIn, startCloudFormation, tableOutputs } from '../support/cloudformation.js';
 import { runTsx } from '../support/run.js';
 
 /**
  * The deployment bootstrap command, end to end: it reads the stack outputs from a server that
  * speaks CloudFormation's query protocol, and writes to the run's DynamoDB Local.
  */
-let server: Server;
-let endpoint: string;
+let cloudFormation: CloudFormationStandIn;
 
 beforeAll(async () => {
   const names = tableEnvironment(localTableNames(process.env.TEST_TABLE_PREFIX));
-  const outputs = Object.entries(names)
-    .map(
-      ([variable, table]) =>
-        `<member><OutputKey>${variable.replace(/_/g, '')}</OutputKey><OutputValue>${table}</OutputValue></member>`,
-    )
-    .join('');
-  server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (c) => {
-      body += c;
-    });
-    request.on('end', () => {
-      if (!body.includes('StackName=AccessTokens-prod-Stateful')) {
-        response.writeHead(400, { 'content-type': 'text/xml' });
-        return response.end(
-          '<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack does not exist</Message></Error></ErrorResponse>',
-        );
-      }
-      response.writeHead(200, { 'content-type': 'text/xml' });
-      response.end(
-        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>AccessTokens-prod-Stateful</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-11-27T00:00:00Z</CreationTime><Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>`,
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  cloudFormation = await startCloudFormation({ 'AccessTokens-prod-Stateful': tableOutputs(names) });
 });
 
 afterAll(() => {
-  server.close();
+  cloudFormation.close();
 });
 
 function runBootstrap(args: string[]) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.endpoint,
     AWS_ACCESS_KEY_ID: 'x',
     AWS_SECRET_ACCESS_KEY: 'x',
   };
