@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { TABLE_ENV } from '../../shared/data/tables.js';
@@ -76,6 +76,8 @@ describe('bootstrap aws', () => {
       current: STAGE,
       profiles: { [STAGE]: { url: stack.url, token: created.ownerToken } },
     });
+    // Readable by its owner only: it holds the owner token.
+    expect(statSync(profileFile()).mode & 0o777).toBe(0o600);
 
     // The saved profile (now the current one) calls the API as the new account's owner.
     const whoami = await cli(['whoami', '--json']);
