@@ -1,6 +1,6 @@
 /**
  * The console's token lifecycle pages in a real browser (API.md "Token lifecycle"): IP ranges and
- * an expiry in days on the create screen, the Token policy page for admins (with the tokens that
+ * an expiry in days on the create screen, IP ranges changed on the Authorizations page, the Token policy page for admins (with the tokens that
  * break it), and the Audit log page. The same harness as console.test.ts: one stack, one Chromium,
  * a profile per member, axe-core on each new page, CSP violations fail the file; with
  * UPDATE_SCREENSHOTS=1 it writes docs/console/token-policy.png and audit-log.png.
@@ -99,6 +99,41 @@ describe('token lifecycle in the console, for the owner', () => {
       'expiresAt: a whole number of days, at least 1',
     );
     await expect(tokenNamed('bad range')).resolves.toBeUndefined();
+  });
+
+  it("changes a token's IP ranges in Authorizations: rebinds it, shows the API's error in place, unbinds it", async () => {
+    await page.getByRole('link', { name: 'Authorizations' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Authorizations' }).waitFor();
+    await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
+    const ranges = page.getByLabel(/^IP ranges/);
+    await expect(ranges.inputValue()).resolves.toBe('10.0.0.0/8, 2001:db8::/32');
+    await harness.checkAccessibility(page, 'authorizations-ranges');
+
+    // An invalid range: the API's 400 under the field, and the token is as it was.
+    await ranges.fill('10.0.0.0/8, 300.1.1.1');
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    const inPlace = page.locator('#edit-allowed-cidrs-error');
+    await inPlace.waitFor();
+    expect(await inPlace.textContent()).toMatch(/^allowedCidrs\.1: .*300\.1\.1\.1/);
+    expect(await ranges.getAttribute('aria-invalid')).toBe('true');
+    await expect(tokenNamed('office only')).resolves.toMatchObject({
+      allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'],
+    });
+
+    // Bound to the address the test calls from: the value now works, and only from there.
+    await ranges.fill('127.0.0.1');
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    await page.getByText('“office only” now has the scope reader, from 127.0.0.1/32 only.').waitFor();
+    await expect(tokenNamed('office only')).resolves.toMatchObject({ allowedCidrs: ['127.0.0.1/32'] });
+    await expect(harness.callWith(boundValue)).resolves.toMatchObject({ status: 200 });
+
+    // Emptied: bound to nothing, any address.
+    await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
+    await page.getByLabel(/^IP ranges/).fill('');
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    await page.getByText('“office only” now has the scope reader.').waitFor();
+    expect((await tokenNamed('office only')).allowedCidrs).toBeUndefined();
+    await expect(tokenRow(page, 'office only').locator('.token-ranges').count()).resolves.toBe(0);
   });
 
   it('sets the token policy on the Token policy page and lists the tokens that break it', async () => {

@@ -1,14 +1,21 @@
 import { useState } from 'preact/hooks';
-import { api, listAll } from '../api/client';
+import { ApiError, api, listAll } from '../api/client';
 import type { CustomRole, Member, Token } from '../api/types';
 import { describeScope, isAdmin, scopeOf } from '../api/types';
 import { RowAction } from './data-table';
 import { FormDialog } from './dialog';
-import { useAction } from './forms';
+import { messageOf, TextField, useAction } from './forms';
 import { PageHeading } from './page-heading';
-import { draftOf, type ScopeDraft, ScopePicker, scopeOfDraft, scopePatch } from './scope-picker';
+import {
+  draftOf,
+  type PatchOperation,
+  type ScopeDraft,
+  ScopePicker,
+  scopeOfDraft,
+  scopePatch,
+} from './scope-picker';
 import { ResourceView, StatusMessage } from './states';
-import { loadGrantContext } from './token-create-page';
+import { loadGrantContext, rangesOf } from './token-create-page';
 import { TokenTable } from './token-table';
 import { useResource } from './use-resource';
 
@@ -68,7 +75,9 @@ export function AuthorizationsPage({ me }: { me: Member }) {
           onSaved={async (token) => {
             setEditing(undefined);
             await reload();
-            setStatus(`“${token.name}” now has the scope ${describeScope(scopeOf(token))}.`);
+            const where =
+              token.allowedCidrs !== undefined ? `, from ${token.allowedCidrs.join(', ')} only` : '';
+            setStatus(`“${token.name}” now has the scope ${describeScope(scopeOf(token))}${where}.`);
           }}
         />
       )}
@@ -90,13 +99,23 @@ function ScopeDialog({
   onSaved: (token: Token) => Promise<void>;
 }) {
   const [draft, setDraft] = useState<ScopeDraft>(() => draftOf(scopeOf(token)));
+  const [cidrs, setCidrs] = useState(() => (token.allowedCidrs ?? []).join(', '));
+  const [cidrsError, setCidrsError] = useState<string>();
   const { busy, error, setError, run } = useAction();
   const save = async () => {
     const scope = scopeOfDraft(draft);
     if ('error' in scope) return setError(scope.error);
-    const patch = scopePatch(token, scope.scope);
+    const patch = [...scopePatch(token, scope.scope), ...rangesPatch(token, rangesOf(cidrs))];
     if (patch.length === 0) return onClose();
-    await run(async () => onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch)));
+    await run(
+      async () => onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch)),
+      (failure) => {
+        // The API's 400 names its field: the ranges' under the ranges, the rest under the scope.
+        const message = messageOf(failure);
+        if (failure instanceof ApiError && /^allowedCidrs\b/.test(message)) setCidrsError(message);
+        else setError(message);
+      },
+    );
   };
   return (
     <FormDialog
@@ -118,6 +137,25 @@ function ScopeDialog({
         }}
         error={error}
       />
+      <TextField
+        id="edit-allowed-cidrs"
+        label="IP ranges (empty: any address; e.g. 203.0.113.0/24, 2001:db8::/32)"
+        maxLength={2000}
+        value={cidrs}
+        onValue={(next) => {
+          setCidrs(next);
+          setCidrsError(undefined);
+        }}
+        error={cidrsError}
+      />
     </FormDialog>
   );
+}
+
+/** The JSON Patch for a token's IP ranges: none when unchanged, `remove` to unbind, else the new list. */
+function rangesPatch(token: Token, ranges: string[]): PatchOperation[] {
+  const now = token.allowedCidrs ?? [];
+  if (ranges.join(',') === now.join(',')) return [];
+  if (ranges.length === 0) return [{ op: 'remove', path: '/allowedCidrs' }];
+  return [{ op: 'add', path: '/allowedCidrs', value: ranges }];
 }

@@ -158,7 +158,7 @@ function expiryOf(text: string): number | undefined | null {
 }
 
 /** `10.0.0.0/8, 2001:db8::/32` → the ranges (the API checks and normalises each). */
-const rangesOf = (text: string) => text.split(/[\s,]+/).filter((range) => range !== '');
+export const rangesOf = (text: string) => text.split(/[\s,]+/).filter((range) => range !== '');
 
 /**
  * The API's 400 names its field: the name's under the name, the IP ranges' under the ranges; a
