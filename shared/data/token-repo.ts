@@ -160,6 +160,45 @@ function hashesOf(token: TokenRecord): string[] {
 
 const CHANGED = 'the token was changed by another request; read it again and retry';
 
+/** The token is still as `before` was read: its version, and the use last recorded on it. */
+function asReadGuard(before: TokenRecord) {
+  return before.lastUsed === undefined
+    ? {
+        ConditionExpression: 'version = :expected AND attribute_not_exists(lastUsed)',
+        ExpressionAttributeValues: { ':expected': before.version },
+      }
+    : {
+        ConditionExpression: 'version = :expected AND lastUsed = :lastUsed',
+        ExpressionAttributeValues: { ':expected': before.version, ':lastUsed': before.lastUsed },
+      };
+}
+
+/**
+ * Writes a change of a token read as `before` (a whole-item Put, `items`). The authorizer records
+ * a use (`lastUsed`, at most once a minute) without a new version, so a Put made from an older
+ * read would erase a use recorded in between, and the inactivity sweep would count from an older
+ * use: the write also requires the use it read, and when the use alone has moved since, the
+ * change is written again over the fresh use (twice at most). Any other change is the usual conflict.
+ */
+async function writeAsRead(
+  before: TokenRecord,
+  after: TokenRecord,
+  items: (before: TokenRecord, after: TokenRecord) => TransactItem[],
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await transact(CHANGED, items(before, after));
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
+      const fresh = await tokenRepo.get(before.accountId, before.tokenId, true);
+      if (fresh === undefined || fresh.version !== before.version || fresh.lastUsed === before.lastUsed)
+        throw error;
+      before = fresh;
+      after = { ...after, ...(fresh.lastUsed !== undefined ? { lastUsed: fresh.lastUsed } : {}) };
+    }
+  }
+}
+
 export const tokenRepo = {
   async get(accountId: string, tokenId: string, consistent = false): Promise<TokenRecord | undefined> {
     const { Item } = await dynamo().send(
@@ -240,9 +279,9 @@ export const tokenRepo = {
 
   /** Writes a changed token, and the copies in its hash items, if it is still as `before` was read. */
   async update(before: TokenRecord, after: TokenRecord): Promise<void> {
-    await transact(CHANGED, [
-      { Put: { TableName: table(), Item: tokenItem(after), ...versionGuard(before.version) } },
-      ...hashPuts(after),
+    await writeAsRead(before, after, (read, written) => [
+      { Put: { TableName: table(), Item: tokenItem(written), ...asReadGuard(read) } },
+      ...hashPuts(written),
     ]);
   },
 
@@ -252,15 +291,17 @@ export const tokenRepo = {
    * reset is dropped.
    */
   async replaceSecret(before: TokenRecord, after: TokenRecord): Promise<void> {
-    const items: TransactItem[] = [
-      { Put: { TableName: table(), Item: tokenItem(after), ...versionGuard(before.version) } },
-      ...hashPuts(after, true),
-    ];
-    const kept = new Set(hashesOf(after));
-    for (const hash of hashesOf(before)) {
-      if (!kept.has(hash)) items.push({ Delete: { TableName: table(), Key: keys.hash(hash) } });
-    }
-    await transact(CHANGED, items);
+    await writeAsRead(before, after, (read, written) => {
+      const items: TransactItem[] = [
+        { Put: { TableName: table(), Item: tokenItem(written), ...asReadGuard(read) } },
+        ...hashPuts(written, true),
+      ];
+      const kept = new Set(hashesOf(written));
+      for (const hash of hashesOf(read)) {
+        if (!kept.has(hash)) items.push({ Delete: { TableName: table(), Key: keys.hash(hash) } });
+      }
+      return items;
+    });
   },
 
   /**

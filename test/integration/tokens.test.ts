@@ -343,6 +343,33 @@ describe('patching tokens', () => {
     expect(stored!.version).toBe(1 + applied.length);
     expect(applied.map((r) => r.body.name)).toContain(stored!.name);
   });
+  it("a use the authorizer records between a change's read and its write is kept, not erased", async () => {
+    const { tokenRepo } = await import('../../shared/data/token-repo.js');
+    const token = await fresh({ name: 'in use', role: 'reader' });
+    for (const change of ['rename', 'reset'] as const) {
+      const before = (await tokenRepo.get(account.accountId, token._id, true))!;
+      // The authorizer's write of a use (no new version), after the change read the token.
+      const usedAt = (before.lastUsed ?? 0) + 60_000 + Date.now();
+      expect(await tokenRepo.touchLastUsed(before, before.hash, usedAt, 60_000)).toBe(true);
+      if (change === 'rename') {
+        await tokenRepo.update(before, { ...before, name: 'renamed', version: before.version + 1 });
+      } else {
+        const { newSecret } = await import('../../shared/services/token-factory.js');
+        const { hash, last4 } = newSecret();
+        await tokenRepo.replaceSecret(before, { ...before, hash, last4, version: before.version + 1 });
+      }
+      const stored = (await tokenRepo.get(account.accountId, token._id, true))!;
+      expect(stored.version, change).toBe(before.version + 1);
+      expect(stored.lastUsed, change).toBe(usedAt);
+      expect(stored.name).toBe('renamed');
+    }
+    // A change of anything else since the read is still the conflict it was.
+    const before = (await tokenRepo.get(account.accountId, token._id, true))!;
+    await tokenRepo.update(before, { ...before, description: 'first', version: before.version + 1 });
+    await expect(
+      tokenRepo.update(before, { ...before, description: 'second', version: before.version + 1 }),
+    ).rejects.toThrow(/changed by another request/);
+  });
 });
 
 describe('reset, clone and delete', () => {
