@@ -175,10 +175,12 @@ function asReadGuard(before: TokenRecord) {
 
 /**
  * Writes a change of a token read as `before` (a whole-item Put, `items`). The authorizer records
- * a use (`lastUsed`, at most once a minute) without a new version, so a Put made from an older
- * read would erase a use recorded in between, and the inactivity sweep would count from an older
- * use: the write also requires the use it read, and when the use alone has moved since, the
- * change is written again over the fresh use (twice at most). Any other change is the usual conflict.
+ * a use (`lastUsed`, at most once a minute) without a new version, off the request's path, so a
+ * Put made from an older read would erase a use recorded in between, and the inactivity sweep
+ * would count from an older use: the write also requires the use it read. When it is refused and
+ * the token's version has not moved (the use alone changed, or a use was being written at that
+ * very moment: DynamoDB cancels a transaction that meets another in flight), the change is
+ * written again over what is there now, twice at most. Any other change is the usual conflict.
  */
 async function writeAsRead(
   before: TokenRecord,
@@ -190,9 +192,9 @@ async function writeAsRead(
       return await transact(CHANGED, items(before, after));
     } catch (error) {
       if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
       const fresh = await tokenRepo.get(before.accountId, before.tokenId, true);
-      if (fresh === undefined || fresh.version !== before.version || fresh.lastUsed === before.lastUsed)
-        throw error;
+      if (fresh === undefined || fresh.version !== before.version) throw error;
       before = fresh;
       after = { ...after, ...(fresh.lastUsed !== undefined ? { lastUsed: fresh.lastUsed } : {}) };
     }

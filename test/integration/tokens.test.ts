@@ -362,6 +362,13 @@ describe('patching tokens', () => {
       expect(stored.version, change).toBe(before.version + 1);
       expect(stored.lastUsed, change).toBe(usedAt);
       expect(stored.name).toBe('renamed');
+      // The secret's item, which the authorizer reads, carries the same copy; a reset's old one is gone.
+      expect(await tokenRepo.getHash(stored.hash), change).toMatchObject({
+        version: stored.version,
+        name: 'renamed',
+        lastUsed: usedAt,
+      });
+      if (change === 'reset') expect(await tokenRepo.getHash(before.hash)).toBeUndefined();
     }
     // A change of anything else since the read is still the conflict it was.
     const before = (await tokenRepo.get(account.accountId, token._id, true))!;
