@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       cacheTtlSeconds,
       log,
       ...(process.env.HOST ? { host: process.env.HOST } : {}),
-      // How often an idle stream is polled (default 50 ms); the crash tests slow it down, to crash
+      // How often a stream is polled (default 250 ms); the crash tests slow it down, to crash
       // before the poller has seen a change.
       ...(process.env.LOCAL_STREAM_POLL_MS
         ? { pollIntervalMs: Number(process.env.LOCAL_STREAM_POLL_MS) }

@@ -302,17 +302,30 @@ export class StreamPoller {
           try {
             page = await this.getRecords(iterator, subscription.batchSize);
           } catch (error) {
-            // DynamoDB Local invalidates iterators now and then (trimmed or expired): take a new one
-            // just after the last record handled, so nothing is skipped or handled twice.
+            // DynamoDB Local invalidates iterators now and then (trimmed, expired, or "Invalid
+            // ShardId in ShardIterator"): take a new one just after the last record handled, so
+            // nothing is skipped or handled twice. A shard that is gone is dropped, and the
+            // stream's shards are listed again.
             const name = (error as Error).name;
-            if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+            if (
+              name !== 'TrimmedDataAccessException' &&
+              name !== 'ExpiredIteratorException' &&
+              name !== 'ResourceNotFoundException'
+            )
+              throw error;
             const last = this.checkpoints.get(streamArn, shardId);
-            iterators.set(
-              shardId,
-              last
-                ? await this.iterator(streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', last)
-                : await this.iterator(streamArn, shardId, 'TRIM_HORIZON'),
-            );
+            try {
+              iterators.set(
+                shardId,
+                last
+                  ? await this.iterator(streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', last)
+                  : await this.iterator(streamArn, shardId, 'TRIM_HORIZON'),
+              );
+            } catch (again) {
+              if ((again as Error).name !== 'ResourceNotFoundException') throw again;
+              iterators.delete(shardId);
+              shardClosed = true;
+            }
             continue;
           }
           const records = (page.Records ?? []).map((r) => toLambdaRecord(r, streamArn));

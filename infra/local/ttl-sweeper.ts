@@ -49,15 +49,20 @@ export class TtlSweeper {
 
   start(): void {
     this.timer = setInterval(() => {
-      // One tick at a time; a failed one (DynamoDB Local going away) is simply tried again.
-      this.running = this.running
-        .then(() => this.tick())
-        .then(
-          () => undefined,
-          () => undefined,
-        );
+      // A failed tick (DynamoDB Local going away) is simply tried again at the next.
+      void this.serially(() => this.tick()).catch(() => undefined);
     }, this.options.intervalMs);
     this.timer.unref();
+  }
+
+  /** One tick or sweep at a time: two at once would each decide what is due next. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.running.then(work);
+    this.running = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   async stop(): Promise<void> {
@@ -77,12 +82,16 @@ export class TtlSweeper {
   private async tick(now = Date.now()): Promise<void> {
     const wrote = (await this.options.scheduled?.()) ?? false;
     const due = now >= this.nextDue || now - this.lastSweep >= (this.options.backstopMs ?? 60_000);
-    const deleted = due ? await this.sweep(now) : 0;
+    const deleted = due ? await this.sweepNow(now) : 0;
     if (wrote || deleted > 0) this.options.onChange?.();
   }
 
   /** Deletes every item expired at `now`; learns the earliest expiry still to come. */
-  async sweep(now = Date.now()): Promise<number> {
+  sweep(now = Date.now()): Promise<number> {
+    return this.serially(() => this.sweepNow(now));
+  }
+
+  private async sweepNow(now: number): Promise<number> {
     this.notedDuringSweep = Number.POSITIVE_INFINITY;
     let earliest = Number.POSITIVE_INFINITY;
     let deleted = 0;
@@ -123,8 +132,11 @@ export class TtlSweeper {
               }),
             );
             deleted++;
-          } catch {
-            // Changed or gone since the scan: not expired any more, or someone else removed it.
+          } catch (error) {
+            // Changed or gone since the scan (not expired any more, or someone else removed it);
+            // any other failure leaves it due, for the next tick.
+            if ((error as Error).name !== 'ConditionalCheckFailedException')
+              earliest = Math.min(earliest, now);
           }
         }
         start = page.LastEvaluatedKey as typeof start;
