@@ -25,7 +25,7 @@ export async function useTestEnvironment(): Promise<void> {
   await createMissingTables(inject('dynamoEndpoint'), localTableNames(prefix));
 }
 
-/** Drops this file's tables at its end: the run's one DynamoDB Local keeps only what is in use. */
+/** Drops this file's tables at its end, so the run's one DynamoDB Local does not hold every file's data at once. */
 export async function dropTestTables(): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: inject('dynamoEndpoint'),

@@ -7,6 +7,9 @@ await useTestEnvironment();
 // After every test file: a scan of every table finds no token or invitation code value; then the
 // file's tables go.
 afterAll(async () => {
-  expect(await findStoredSecrets()).toEqual([]);
-  await dropTestTables();
+  try {
+    expect(await findStoredSecrets()).toEqual([]);
+  } finally {
+    await dropTestTables();
+  }
 });
