@@ -101,7 +101,7 @@ describe('token lifecycle in the console, for the owner', () => {
     await expect(tokenNamed('bad range')).resolves.toBeUndefined();
   });
 
-  it("changes a token's IP ranges in Authorizations: rebinds it, shows the API's error in place, unbinds it", async () => {
+  it("changes a token's IP ranges in Authorizations: rebinds it, shows the API's 400 in place, keeps a change made meanwhile (409), unbinds it; a service token's too", async () => {
     await page.getByRole('link', { name: 'Authorizations' }).click();
     await page.getByRole('heading', { level: 1, name: 'Authorizations' }).waitFor();
     await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
@@ -127,13 +127,44 @@ describe('token lifecycle in the console, for the owner', () => {
     await expect(tokenNamed('office only')).resolves.toMatchObject({ allowedCidrs: ['127.0.0.1/32'] });
     await expect(harness.callWith(boundValue)).resolves.toMatchObject({ status: 200 });
 
-    // Emptied: bound to nothing, any address.
+    // Changed by someone else while the dialog is open: a 409 in place, their ranges kept.
+    await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
+    const patched = await harness.api.patch(
+      harness.ownerToken,
+      `/tokens/${(await tokenNamed('office only'))._id}`,
+      [{ op: 'replace', path: '/allowedCidrs', value: ['127.0.0.0/8'] }],
+    );
+    expect(patched.status).toBe(200);
+    await page.getByLabel(/^IP ranges/).fill('');
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    await page.locator('#edit-scope-error, #edit-scope-role-error').first().waitFor();
+    await expect(tokenNamed('office only')).resolves.toMatchObject({ allowedCidrs: ['127.0.0.0/8'] });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // Emptied, from what is there now: bound to nothing, any address.
+    await page.reload();
     await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
     await page.getByLabel(/^IP ranges/).fill('');
     await page.getByRole('button', { name: 'Save scope' }).click();
     await page.getByText('“office only” now has the scope reader.').waitFor();
     expect((await tokenNamed('office only')).allowedCidrs).toBeUndefined();
     await expect(tokenRow(page, 'office only').locator('.token-ranges').count()).resolves.toBe(0);
+
+    // A service token's scope is fixed at creation; its IP ranges are changed the same way.
+    const bot = await harness.api.post(harness.ownerToken, '/tokens', {
+      name: 'ci bot',
+      role: 'reader',
+      serviceToken: true,
+    });
+    expect(bot.status).toBe(201);
+    await page.reload();
+    await page.getByRole('button', { name: 'Change IP ranges of ci bot', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'IP ranges of “ci bot”' });
+    await expect(dialog.getByLabel('Role').count()).resolves.toBe(0);
+    await dialog.getByLabel(/^IP ranges/).fill('127.0.0.1, ::1');
+    await dialog.getByRole('button', { name: 'Save IP ranges' }).click();
+    await page.getByText('“ci bot” now has the scope reader, from 127.0.0.1/32, ::1/128 only.').waitFor();
+    await expect(harness.callWith(bot.body.token)).resolves.toMatchObject({ status: 200 });
   });
 
   it('sets the token policy on the Token policy page and lists the tokens that break it', async () => {

@@ -4,7 +4,7 @@ import type { CustomRole, Member, Token } from '../api/types';
 import { describeScope, isAdmin, scopeOf } from '../api/types';
 import { RowAction } from './data-table';
 import { FormDialog } from './dialog';
-import { messageOf, TextField, useAction } from './forms';
+import { FieldError, messageOf, TextField, useAction } from './forms';
 import { PageHeading } from './page-heading';
 import {
   draftOf,
@@ -52,17 +52,14 @@ export function AuthorizationsPage({ me }: { me: Member }) {
             caption={admin ? "Every member's tokens and their scopes" : 'Your tokens and their scopes'}
             tokens={tokens}
             showMember={admin}
-            actions={(token) =>
-              token.serviceToken ? (
-                <span class="hint">Fixed at creation</span>
-              ) : (
-                <RowAction
-                  verb="Change scope"
-                  subject={`of ${token.name}`}
-                  onClick={() => setEditing(token)}
-                />
-              )
-            }
+            actions={(token) => (
+              // A service token's scope is fixed at creation; its IP ranges are not.
+              <RowAction
+                verb={token.serviceToken ? 'Change IP ranges' : 'Change scope'}
+                subject={`of ${token.name}`}
+                onClick={() => setEditing(token)}
+              />
+            )}
           />
         )}
       </ResourceView>
@@ -98,6 +95,7 @@ function ScopeDialog({
   onClose: () => void;
   onSaved: (token: Token) => Promise<void>;
 }) {
+  const rangesOnly = token.serviceToken === true;
   const [draft, setDraft] = useState<ScopeDraft>(() => draftOf(scopeOf(token)));
   const [cidrs, setCidrs] = useState(() => (token.allowedCidrs ?? []).join(', '));
   const [cidrsError, setCidrsError] = useState<string>();
@@ -105,7 +103,10 @@ function ScopeDialog({
   const save = async () => {
     const scope = scopeOfDraft(draft);
     if ('error' in scope) return setError(scope.error);
-    const patch = [...scopePatch(token, scope.scope), ...rangesPatch(token, rangesOf(cidrs))];
+    const patch = [
+      ...(rangesOnly ? [] : scopePatch(token, scope.scope)),
+      ...rangesPatch(token, rangesOf(cidrs)),
+    ];
     if (patch.length === 0) return onClose();
     await run(
       async () => onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch)),
@@ -119,24 +120,30 @@ function ScopeDialog({
   };
   return (
     <FormDialog
-      title={`Scope of “${token.name}”`}
+      title={rangesOnly ? `IP ranges of “${token.name}”` : `Scope of “${token.name}”`}
       onClose={onClose}
       onSubmit={save}
       busy={busy}
-      submitLabel="Save scope"
+      submitLabel={rangesOnly ? 'Save IP ranges' : 'Save scope'}
     >
-      <p>Now: {describeScope(scopeOf(token))}.</p>
-      <ScopePicker
-        id="edit-scope"
-        me={me}
-        customRoles={roles}
-        draft={draft}
-        onChange={(next) => {
-          setDraft(next);
-          setError(undefined);
-        }}
-        error={error}
-      />
+      <p>
+        {rangesOnly ? 'Scope, fixed at creation' : 'Now'}: {describeScope(scopeOf(token))}.
+      </p>
+      {rangesOnly ? (
+        <FieldError message={error} />
+      ) : (
+        <ScopePicker
+          id="edit-scope"
+          me={me}
+          customRoles={roles}
+          draft={draft}
+          onChange={(next) => {
+            setDraft(next);
+            setError(undefined);
+          }}
+          error={error}
+        />
+      )}
       <TextField
         id="edit-allowed-cidrs"
         label="IP ranges (empty: any address; e.g. 203.0.113.0/24, 2001:db8::/32)"
@@ -152,10 +159,18 @@ function ScopeDialog({
   );
 }
 
-/** The JSON Patch for a token's IP ranges: none when unchanged, `remove` to unbind, else the new list. */
+/**
+ * The JSON Patch for a token's IP ranges: none when unchanged, `remove` to unbind, else the new
+ * list; after a `test` of the ranges the dialog showed, so that a change someone made meanwhile is
+ * a 409, not overwritten.
+ */
 function rangesPatch(token: Token, ranges: string[]): PatchOperation[] {
   const now = token.allowedCidrs ?? [];
   if (ranges.join(',') === now.join(',')) return [];
-  if (ranges.length === 0) return [{ op: 'remove', path: '/allowedCidrs' }];
-  return [{ op: 'add', path: '/allowedCidrs', value: ranges }];
+  const shown: PatchOperation[] =
+    token.allowedCidrs !== undefined
+      ? [{ op: 'test', path: '/allowedCidrs', value: token.allowedCidrs }]
+      : [];
+  if (ranges.length === 0) return [...shown, { op: 'remove', path: '/allowedCidrs' }];
+  return [...shown, { op: 'add', path: '/allowedCidrs', value: ranges }];
 }

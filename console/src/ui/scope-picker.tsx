@@ -39,7 +39,7 @@ export function scopeFields(scope: Scope): {
   return { inlineRole: scope.policy };
 }
 
-export type PatchOperation = { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown };
+export type PatchOperation = { op: 'add' | 'replace' | 'remove' | 'test'; path: string; value?: unknown };
 
 /** The JSON Patch that moves a token to another scope in one request (the API wants exactly one kind). */
 export function scopePatch(token: Token, scope: Scope): PatchOperation[] {
