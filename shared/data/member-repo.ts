@@ -3,6 +3,7 @@ import { config } from '../config/config.js';
 import type { BuiltInRole } from '../domain/built-in-roles.js';
 import { type ChangeStamp, changeStamp } from './change-context.js';
 import { dynamo } from './clients.js';
+import { ConditionFailedError } from './errors.js';
 import { keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
 import { type TransactItem, transact, versionGuard } from './transact.js';
@@ -48,6 +49,19 @@ const memberItem = (member: MemberRecord) => ({
   ...member,
   lastChange: changeStamp(),
 });
+
+/** The member is still as `before` was read: its version, and the last call recorded on it. */
+function seenAsRead(before: MemberRecord) {
+  return before.lastSeen === undefined
+    ? {
+        ConditionExpression: 'version = :expected AND attribute_not_exists(lastSeen)',
+        ExpressionAttributeValues: { ':expected': before.version },
+      }
+    : {
+        ConditionExpression: 'version = :expected AND lastSeen = :lastSeen',
+        ExpressionAttributeValues: { ':expected': before.version, ':lastSeen': before.lastSeen },
+      };
+}
 
 export const memberRepo = {
   async get(accountId: string, memberId: string, consistent = false): Promise<MemberRecord | undefined> {
@@ -129,14 +143,46 @@ export const memberRepo = {
     );
   },
 
-  /** Writes changed members if each is still as it was read, all or none. */
+  /**
+   * Writes changed members if each is still as it was read, all or none. The authorizer records
+   * a member's last call (`lastSeen`, `lastSeenTokenId`) without a new version, as it does a
+   * token's use: each Put requires the `lastSeen` it read too, and when the versions are unchanged
+   * (the last call alone moved, or was being written at that moment) the change is written again
+   * over what is there now, twice at most, so a call recorded meanwhile is kept (as token-repo's
+   * `writeAsRead` does for `lastUsed`).
+   */
   async update(changes: readonly { before: MemberRecord; after: MemberRecord }[]): Promise<void> {
-    await transact(
-      'the member was changed by another request; read it again and retry',
-      changes.map(({ before, after }) => ({
-        Put: { TableName: table(), Item: memberItem(after), ...versionGuard(before.version) },
-      })),
-    );
+    let pending = changes;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transact(
+          'the member was changed by another request; read it again and retry',
+          pending.map(({ before, after }) => ({
+            Put: { TableName: table(), Item: memberItem(after), ...seenAsRead(before) },
+          })),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
+        const fresh = await Promise.all(
+          pending.map(({ before }) => memberRepo.get(before.accountId, before.memberId, true)),
+        );
+        if (fresh.some((member, i) => member === undefined || member.version !== pending[i]!.before.version))
+          throw error;
+        pending = pending.map(({ after }, i) => {
+          const { lastSeen, lastSeenTokenId } = fresh[i]!;
+          const { lastSeen: _seen, lastSeenTokenId: _token, ...rest } = after;
+          return {
+            before: fresh[i]!,
+            after: {
+              ...rest,
+              ...(lastSeen !== undefined ? { lastSeen } : {}),
+              ...(lastSeenTokenId !== undefined ? { lastSeenTokenId } : {}),
+            },
+          };
+        });
+      }
+    }
   },
 
   /**

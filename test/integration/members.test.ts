@@ -225,6 +225,26 @@ describe('changing members', () => {
     expect((await api.get(owner, `/members/${member.memberId}`)).status).toBe(404);
   });
 
+  it("a call the authorizer records between a member change's read and its write is kept, not erased", async () => {
+    const { memberRepo } = await import('../../shared/data/member-repo.js');
+    const { transact } = await import('../../shared/data/transact.js');
+    const member = await addMember(api, owner, 'reader');
+    const before = (await memberRepo.get(account.accountId, member.memberId, true))!;
+    // The authorizer's record of a call (no new version), after the change read the member.
+    const seenAt = Date.now() + 60_000;
+    await transact('recently recorded', [
+      memberRepo.lastSeenItem(account.accountId, member.memberId, seenAt, member.tokenId),
+    ]);
+    await memberRepo.update([{ before, after: { ...before, role: 'writer', version: before.version + 1 } }]);
+    const stored = (await memberRepo.get(account.accountId, member.memberId, true))!;
+    expect(stored).toMatchObject({ role: 'writer', version: before.version + 1, lastSeen: seenAt });
+    expect(stored.lastSeenTokenId).toBe(member.tokenId);
+    // A change of anything else since the read is still the conflict it was.
+    await expect(
+      memberRepo.update([{ before, after: { ...before, role: 'admin', version: before.version + 1 } }]),
+    ).rejects.toThrow(/changed by another request/);
+  });
+
   it('a writer cannot remove or change members', async () => {
     const writer = await addMember(api, owner, 'writer');
     const other = await addMember(api, owner, 'reader');
