@@ -101,7 +101,7 @@ describe('token lifecycle in the console, for the owner', () => {
     await expect(tokenNamed('bad range')).resolves.toBeUndefined();
   });
 
-  it("changes a token's IP ranges in Authorizations: rebinds it, shows the API's 400 in place, keeps a change made meanwhile (409), unbinds it; a service token's too", async () => {
+  it("changes a token's IP ranges in Authorizations: rebinds it, shows the API's 400 in place, overwrites no change made meanwhile (409), unbinds it; a service token's too", async () => {
     await page.getByRole('link', { name: 'Authorizations' }).click();
     await page.getByRole('heading', { level: 1, name: 'Authorizations' }).waitFor();
     await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
@@ -127,26 +127,33 @@ describe('token lifecycle in the console, for the owner', () => {
     await expect(tokenNamed('office only')).resolves.toMatchObject({ allowedCidrs: ['127.0.0.1/32'] });
     await expect(harness.callWith(boundValue)).resolves.toMatchObject({ status: 200 });
 
-    // Changed by someone else while the dialog is open: a 409 in place, their ranges kept.
+    // Changed by someone else while the dialog is open (a rescope, and new ranges): the save is a
+    // 409 that overwrites neither, the dialog closes and the list shows the token as it is now.
     await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
-    const patched = await harness.api.patch(
-      harness.ownerToken,
-      `/tokens/${(await tokenNamed('office only'))._id}`,
-      [{ op: 'replace', path: '/allowedCidrs', value: ['127.0.0.0/8'] }],
-    );
+    const officeId = (await tokenNamed('office only'))._id;
+    const patched = await harness.api.patch(harness.ownerToken, `/tokens/${officeId}`, [
+      { op: 'replace', path: '/role', value: 'writer' },
+      { op: 'replace', path: '/allowedCidrs', value: ['127.0.0.0/8'] },
+    ]);
     expect(patched.status).toBe(200);
     await page.getByLabel(/^IP ranges/).fill('');
     await page.getByRole('button', { name: 'Save scope' }).click();
-    await page.locator('#edit-scope-error, #edit-scope-role-error').first().waitFor();
-    await expect(tokenNamed('office only')).resolves.toMatchObject({ allowedCidrs: ['127.0.0.0/8'] });
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page
+      .getByText('“office only” was changed by someone else while you edited it, so nothing was saved')
+      .waitFor();
+    await expect(tokenNamed('office only')).resolves.toMatchObject({
+      role: 'writer',
+      allowedCidrs: ['127.0.0.0/8'],
+    });
+    await expect(tokenRow(page, 'office only').locator('.token-ranges').textContent()).resolves.toBe(
+      'from 127.0.0.0/8 only',
+    );
 
-    // Emptied, from what is there now: bound to nothing, any address.
-    await page.reload();
+    // Emptied, from what is there now: bound to nothing, any address; the scope, untouched, stays.
     await page.getByRole('button', { name: 'Change scope of office only', exact: true }).click();
     await page.getByLabel(/^IP ranges/).fill('');
     await page.getByRole('button', { name: 'Save scope' }).click();
-    await page.getByText('“office only” now has the scope reader.').waitFor();
+    await page.getByText('“office only” now has the scope writer.').waitFor();
     expect((await tokenNamed('office only')).allowedCidrs).toBeUndefined();
     await expect(tokenRow(page, 'office only').locator('.token-ranges').count()).resolves.toBe(0);
 

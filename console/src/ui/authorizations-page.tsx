@@ -69,6 +69,14 @@ export function AuthorizationsPage({ me }: { me: Member }) {
           me={data.data.me}
           roles={data.data.roles}
           onClose={() => setEditing(undefined)}
+          onConflict={async () => {
+            const { name } = editing;
+            setEditing(undefined);
+            await reload();
+            setStatus(
+              `“${name}” was changed by someone else while you edited it, so nothing was saved: here it is as it is now.`,
+            );
+          }}
           onSaved={async (token) => {
             setEditing(undefined);
             await reload();
@@ -87,30 +95,38 @@ function ScopeDialog({
   me,
   roles,
   onClose,
+  onConflict,
   onSaved,
 }: {
   token: Token;
   me: Member;
   roles: CustomRole[];
   onClose: () => void;
+  onConflict: () => Promise<void>;
   onSaved: (token: Token) => Promise<void>;
 }) {
   const rangesOnly = token.serviceToken === true;
   const [draft, setDraft] = useState<ScopeDraft>(() => draftOf(scopeOf(token)));
+  // Scope operations only when the scope was changed here: a save of the ranges alone rewrites no scope.
+  const [scopeTouched, setScopeTouched] = useState(false);
   const [cidrs, setCidrs] = useState(() => (token.allowedCidrs ?? []).join(', '));
   const [cidrsError, setCidrsError] = useState<string>();
   const { busy, error, setError, run } = useAction();
   const save = async () => {
     const scope = scopeOfDraft(draft);
     if ('error' in scope) return setError(scope.error);
-    const patch = [
-      ...(rangesOnly ? [] : scopePatch(token, scope.scope)),
+    const changes = [
+      ...(rangesOnly || !scopeTouched ? [] : scopePatch(token, scope.scope)),
       ...rangesPatch(token, rangesOf(cidrs)),
     ];
-    if (patch.length === 0) return onClose();
+    if (changes.length === 0) return onClose();
+    // Only over the token as this dialog showed it: any change since (a rescope, new ranges, a
+    // reset) moves `lastModified`, and the patch is then a 409 that overwrites nothing.
+    const patch = [{ op: 'test', path: '/lastModified', value: token.lastModified }, ...changes];
     await run(
       async () => onSaved(await api.patch<Token>(`/tokens/${token._id}`, patch)),
       (failure) => {
+        if (failure instanceof ApiError && failure.status === 409) return void onConflict();
         // The API's 400 names its field: the ranges' under the ranges, the rest under the scope.
         const message = messageOf(failure);
         if (failure instanceof ApiError && /^allowedCidrs\b/.test(message)) setCidrsError(message);
@@ -139,6 +155,7 @@ function ScopeDialog({
           draft={draft}
           onChange={(next) => {
             setDraft(next);
+            setScopeTouched(true);
             setError(undefined);
           }}
           error={error}
@@ -159,18 +176,10 @@ function ScopeDialog({
   );
 }
 
-/**
- * The JSON Patch for a token's IP ranges: none when unchanged, `remove` to unbind, else the new
- * list; after a `test` of the ranges the dialog showed, so that a change someone made meanwhile is
- * a 409, not overwritten.
- */
+/** The JSON Patch for a token's IP ranges: none when unchanged, `remove` to unbind, else the new list. */
 function rangesPatch(token: Token, ranges: string[]): PatchOperation[] {
   const now = token.allowedCidrs ?? [];
   if (ranges.join(',') === now.join(',')) return [];
-  const shown: PatchOperation[] =
-    token.allowedCidrs !== undefined
-      ? [{ op: 'test', path: '/allowedCidrs', value: token.allowedCidrs }]
-      : [];
-  if (ranges.length === 0) return [...shown, { op: 'remove', path: '/allowedCidrs' }];
-  return [...shown, { op: 'add', path: '/allowedCidrs', value: ranges }];
+  if (ranges.length === 0) return [{ op: 'remove', path: '/allowedCidrs' }];
+  return [{ op: 'add', path: '/allowedCidrs', value: ranges }];
 }
