@@ -248,6 +248,14 @@ export class StreamPoller {
     );
   }
 
+  /** Just after the last record handled on the shard; its beginning when none was. */
+  private afterCheckpoint(streamArn: string, shardId: string): Promise<string> {
+    const last = this.checkpoints.get(streamArn, shardId);
+    return last
+      ? this.iterator(streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', last)
+      : this.iterator(streamArn, shardId, 'TRIM_HORIZON');
+  }
+
   private async iterator(
     streamArn: string,
     shardId: string,
@@ -292,7 +300,7 @@ export class StreamPoller {
           for (const shardId of await this.shardIds(streamArn)) {
             if (!seen.has(shardId)) {
               seen.add(shardId);
-              iterators.set(shardId, await this.iterator(streamArn, shardId, 'TRIM_HORIZON'));
+              iterators.set(shardId, await this.afterCheckpoint(streamArn, shardId));
             }
           }
         }
@@ -313,17 +321,14 @@ export class StreamPoller {
               name !== 'ResourceNotFoundException'
             )
               throw error;
-            const last = this.checkpoints.get(streamArn, shardId);
             try {
-              iterators.set(
-                shardId,
-                last
-                  ? await this.iterator(streamArn, shardId, 'AFTER_SEQUENCE_NUMBER', last)
-                  : await this.iterator(streamArn, shardId, 'TRIM_HORIZON'),
-              );
+              iterators.set(shardId, await this.afterCheckpoint(streamArn, shardId));
             } catch (again) {
               if ((again as Error).name !== 'ResourceNotFoundException') throw again;
+              // Listed again at the next discovery, from its checkpoint, if it is still there.
+              this.options.onError?.(again);
               iterators.delete(shardId);
+              seen.delete(shardId);
               shardClosed = true;
             }
             continue;
