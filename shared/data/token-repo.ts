@@ -160,6 +160,38 @@ function hashesOf(token: TokenRecord): string[] {
 
 const CHANGED = 'the token was changed by another request; read it again and retry';
 
+/**
+ * Revokes a token whatever was done to it since it was read (a member's removal revokes every
+ * token of theirs): the item as read is deleted with its hash items and its revocation record, only
+ * if it is still as read, so that a reset made meanwhile cannot leave its new secret's item behind;
+ * when it is not (changed, or a write of it was in flight at that moment), it is read again and
+ * revoked as it is now, three times at most. False when it is gone.
+ */
+async function revokeWhateverItIs(token: TokenRecord, revocation: RevocationRecord): Promise<boolean> {
+  let current: TokenRecord | undefined = token;
+  for (let attempt = 0; current !== undefined; attempt++) {
+    try {
+      await transact('the token changed while it was revoked', [
+        {
+          Delete: {
+            TableName: table(),
+            Key: keys.token(current.accountId, current.tokenId),
+            ...asReadGuard(current),
+          },
+        },
+        ...hashesOf(current).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+        revocationPut(current, revocation),
+      ]);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
+      current = await tokenRepo.get(token.accountId, token.tokenId, true);
+    }
+  }
+  return false;
+}
+
 /** The token is still as `before` was read: its version, and the use last recorded on it. */
 function asReadGuard(before: TokenRecord) {
   return before.lastUsed === undefined
@@ -331,6 +363,7 @@ export const tokenRepo = {
    * `unusedBefore`: only if the token has not been used since then (the inactivity sweep).
    */
   async revoke(token: TokenRecord, revocation: RevocationRecord, unusedBefore?: number): Promise<boolean> {
+    if (unusedBefore === undefined) return revokeWhateverItIs(token, revocation);
     try {
       await transact('the token is already gone', [
         {

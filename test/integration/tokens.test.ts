@@ -343,6 +343,24 @@ describe('patching tokens', () => {
     expect(stored!.version).toBe(1 + applied.length);
     expect(applied.map((r) => r.body.name)).toContain(stored!.name);
   });
+  it("a member's removal revokes a token as it is now: a reset made since it was listed leaves no secret's item behind", async () => {
+    const { tokenRepo } = await import('../../shared/data/token-repo.js');
+    const { hashSecret } = await import('../../shared/domain/token-format.js');
+    const token = await fresh({ name: 'reset meanwhile', role: 'reader' });
+    const listed = (await tokenRepo.get(account.accountId, token._id, true))!;
+    const reset = await api.post(writer.token, `/tokens/${token._id}/reset`);
+    expect(reset.status).toBe(200);
+    expect(await tokenRepo.getHash(hashSecret(reset.body.token))).toBeDefined();
+    // The stream handler revokes what it listed before the reset.
+    expect(await tokenRepo.revoke(listed, { reason: 'member_removed', revokedAt: Date.now() })).toBe(true);
+    expect(await tokenRepo.get(account.accountId, token._id, true)).toBeUndefined();
+    expect(await tokenRepo.getHash(hashSecret(reset.body.token))).toBeUndefined();
+    expect(await tokenRepo.getHash(listed.hash)).toBeUndefined();
+    expect((await api.get(reset.body.token, '/caller-identity')).status).toBe(401);
+    // Gone already: nothing to revoke.
+    expect(await tokenRepo.revoke(listed, { reason: 'member_removed', revokedAt: Date.now() })).toBe(false);
+  });
+
   it("a use the authorizer records between a change's read and its write is kept, not erased", async () => {
     const { tokenRepo } = await import('../../shared/data/token-repo.js');
     const token = await fresh({ name: 'in use', role: 'reader' });
