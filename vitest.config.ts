@@ -6,7 +6,7 @@ import { LongestFirst } from './test/support/sequencer.js';
  * - `npm test`, the everyday tier (about two minutes on two cores): unit, integration (contract
  *   included) and infra.
  * - `npm run test:e2e`: the e2e and browser projects, the whole system over HTTP and in Chromium,
- *   and the generated suites; about four minutes on two cores.
+ *   and the generated suites; four to five minutes on two cores.
  * - `npm run test:system`, the process-level tier: each file runs `npm start` as a person does,
  *   several times, and stops, kills or pauses it (a JVM start for DynamoDB Local each, seconds of
  *   CPU on two cores), and times how fast it fails closed: run alone, one file at a time, so that
