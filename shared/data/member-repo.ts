@@ -6,7 +6,7 @@ import { dynamo } from './clients.js';
 import { ConditionFailedError } from './errors.js';
 import { keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
-import { type TransactItem, transact, versionGuard } from './transact.js';
+import { asReadGuard, type TransactItem, transact, versionGuard } from './transact.js';
 
 export interface MemberRecord {
   readonly accountId: string;
@@ -51,17 +51,7 @@ const memberItem = (member: MemberRecord) => ({
 });
 
 /** The member is still as `before` was read: its version, and the last call recorded on it. */
-function seenAsRead(before: MemberRecord) {
-  return before.lastSeen === undefined
-    ? {
-        ConditionExpression: 'version = :expected AND attribute_not_exists(lastSeen)',
-        ExpressionAttributeValues: { ':expected': before.version },
-      }
-    : {
-        ConditionExpression: 'version = :expected AND lastSeen = :lastSeen',
-        ExpressionAttributeValues: { ':expected': before.version, ':lastSeen': before.lastSeen },
-      };
-}
+const seenAsRead = (before: MemberRecord) => asReadGuard(before.version, 'lastSeen', before.lastSeen);
 
 export const memberRepo = {
   async get(accountId: string, memberId: string, consistent = false): Promise<MemberRecord | undefined> {

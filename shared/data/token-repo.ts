@@ -9,7 +9,7 @@ import { ConditionFailedError } from './errors.js';
 import { GRACE_SHARD, graceEndKey, keys, reminderDayOf, timeKey, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
 import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX } from './tables.js';
-import { type TransactItem, transact, versionGuard } from './transact.js';
+import { asReadGuard, type TransactItem, transact, versionGuard } from './transact.js';
 
 export interface TokenRecord {
   readonly accountId: string;
@@ -176,7 +176,7 @@ async function revokeWhateverItIs(token: TokenRecord, revocation: RevocationReco
           Delete: {
             TableName: table(),
             Key: keys.token(current.accountId, current.tokenId),
-            ...asReadGuard(current),
+            ...tokenAsRead(current),
           },
         },
         ...hashesOf(current).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
@@ -193,17 +193,7 @@ async function revokeWhateverItIs(token: TokenRecord, revocation: RevocationReco
 }
 
 /** The token is still as `before` was read: its version, and the use last recorded on it. */
-function asReadGuard(before: TokenRecord) {
-  return before.lastUsed === undefined
-    ? {
-        ConditionExpression: 'version = :expected AND attribute_not_exists(lastUsed)',
-        ExpressionAttributeValues: { ':expected': before.version },
-      }
-    : {
-        ConditionExpression: 'version = :expected AND lastUsed = :lastUsed',
-        ExpressionAttributeValues: { ':expected': before.version, ':lastUsed': before.lastUsed },
-      };
-}
+const tokenAsRead = (before: TokenRecord) => asReadGuard(before.version, 'lastUsed', before.lastUsed);
 
 /**
  * Writes a change of a token read as `before` (a whole-item Put, `items`). The authorizer records
@@ -314,7 +304,7 @@ export const tokenRepo = {
   /** Writes a changed token, and the copies in its hash items, if it is still as `before` was read. */
   async update(before: TokenRecord, after: TokenRecord): Promise<void> {
     await writeAsRead(before, after, (read, written) => [
-      { Put: { TableName: table(), Item: tokenItem(written), ...asReadGuard(read) } },
+      { Put: { TableName: table(), Item: tokenItem(written), ...tokenAsRead(read) } },
       ...hashPuts(written),
     ]);
   },
@@ -327,7 +317,7 @@ export const tokenRepo = {
   async replaceSecret(before: TokenRecord, after: TokenRecord): Promise<void> {
     await writeAsRead(before, after, (read, written) => {
       const items: TransactItem[] = [
-        { Put: { TableName: table(), Item: tokenItem(written), ...asReadGuard(read) } },
+        { Put: { TableName: table(), Item: tokenItem(written), ...tokenAsRead(read) } },
         ...hashPuts(written, true),
       ];
       const kept = new Set(hashesOf(written));
