@@ -3,10 +3,9 @@ import { config } from '../config/config.js';
 import type { BuiltInRole } from '../domain/built-in-roles.js';
 import { type ChangeStamp, changeStamp } from './change-context.js';
 import { dynamo } from './clients.js';
-import { ConditionFailedError } from './errors.js';
 import { keys, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
-import { asReadGuard, type TransactItem, transact, versionGuard } from './transact.js';
+import { asReadGuard, type TransactItem, transact, versionGuard, writeFromFreshReads } from './transact.js';
 
 export interface MemberRecord {
   readonly accountId: string;
@@ -142,37 +141,34 @@ export const memberRepo = {
    * `writeAsRead` does for `lastUsed`).
    */
   async update(changes: readonly { before: MemberRecord; after: MemberRecord }[]): Promise<void> {
-    let pending = changes;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await transact(
+    await writeFromFreshReads(
+      changes,
+      (pending) =>
+        transact(
           'the member was changed by another request; read it again and retry',
           pending.map(({ before, after }) => ({
             Put: { TableName: table(), Item: memberItem(after), ...seenAsRead(before) },
           })),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
+        ),
+      async (pending, failure) => {
         const fresh = await Promise.all(
           pending.map(({ before }) => memberRepo.get(before.accountId, before.memberId, true)),
         );
-        if (fresh.some((member, i) => member === undefined || member.version !== pending[i]!.before.version))
-          throw error;
-        pending = pending.map(({ after }, i) => {
-          const { lastSeen, lastSeenTokenId } = fresh[i]!;
+        return pending.map(({ before, after }, i) => {
+          const now = fresh[i];
+          if (now === undefined || now.version !== before.version) throw failure;
           const { lastSeen: _seen, lastSeenTokenId: _token, ...rest } = after;
           return {
-            before: fresh[i]!,
+            before: now,
             after: {
               ...rest,
-              ...(lastSeen !== undefined ? { lastSeen } : {}),
-              ...(lastSeenTokenId !== undefined ? { lastSeenTokenId } : {}),
+              ...(now.lastSeen !== undefined ? { lastSeen: now.lastSeen } : {}),
+              ...(now.lastSeenTokenId !== undefined ? { lastSeenTokenId: now.lastSeenTokenId } : {}),
             },
           };
         });
-      }
-    }
+      },
+    );
   },
 
   /**

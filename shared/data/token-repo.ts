@@ -9,7 +9,7 @@ import { ConditionFailedError } from './errors.js';
 import { GRACE_SHARD, graceEndKey, keys, reminderDayOf, timeKey, ttlOf } from './keys.js';
 import { queryAll, withoutKeys } from './query.js';
 import { BY_GRACE_END_INDEX, BY_MEMBER_INDEX } from './tables.js';
-import { asReadGuard, type TransactItem, transact, versionGuard } from './transact.js';
+import { asReadGuard, type TransactItem, transact, versionGuard, writeFromFreshReads } from './transact.js';
 
 export interface TokenRecord {
   readonly accountId: string;
@@ -154,6 +154,25 @@ function revocationPut(token: TokenRecord, revocation: RevocationRecord): Transa
   };
 }
 
+/**
+ * What revoking a token writes, in one transaction: the deletion of its item (if `condition`
+ * holds), of every hash item of it as read, and the record of why and when.
+ */
+function revocationItems(
+  token: TokenRecord,
+  revocation: RevocationRecord,
+  condition: Pick<
+    NonNullable<TransactItem['Delete']>,
+    'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  >,
+): TransactItem[] {
+  return [
+    { Delete: { TableName: table(), Key: keys.token(token.accountId, token.tokenId), ...condition } },
+    ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
+    revocationPut(token, revocation),
+  ];
+}
+
 function hashesOf(token: TokenRecord): string[] {
   return [token.hash, ...(token.previousHash !== undefined ? [token.previousHash] : [])];
 }
@@ -168,28 +187,18 @@ const CHANGED = 'the token was changed by another request; read it again and ret
  * revoked as it is now, three times at most. False when it is gone.
  */
 async function revokeWhateverItIs(token: TokenRecord, revocation: RevocationRecord): Promise<boolean> {
-  let current: TokenRecord | undefined = token;
-  for (let attempt = 0; current !== undefined; attempt++) {
-    try {
-      await transact('the token changed while it was revoked', [
-        {
-          Delete: {
-            TableName: table(),
-            Key: keys.token(current.accountId, current.tokenId),
-            ...tokenAsRead(current),
-          },
-        },
-        ...hashesOf(current).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
-        revocationPut(current, revocation),
-      ]);
+  return writeFromFreshReads<TokenRecord | undefined, boolean>(
+    token,
+    async (current) => {
+      if (current === undefined) return false;
+      await transact(
+        'the token changed while it was revoked',
+        revocationItems(current, revocation, tokenAsRead(current)),
+      );
       return true;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
-      current = await tokenRepo.get(token.accountId, token.tokenId, true);
-    }
-  }
-  return false;
+    },
+    () => tokenRepo.get(token.accountId, token.tokenId, true),
+  );
 }
 
 /** The token is still as `before` was read: its version, and the use last recorded on it. */
@@ -209,18 +218,18 @@ async function writeAsRead(
   after: TokenRecord,
   items: (before: TokenRecord, after: TokenRecord) => TransactItem[],
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await transact(CHANGED, items(before, after));
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError) || attempt === 2) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1)));
+  await writeFromFreshReads(
+    { before, after },
+    (change) => transact(CHANGED, items(change.before, change.after)),
+    async (change, failure) => {
       const fresh = await tokenRepo.get(before.accountId, before.tokenId, true);
-      if (fresh === undefined || fresh.version !== before.version) throw error;
-      before = fresh;
-      after = { ...after, ...(fresh.lastUsed !== undefined ? { lastUsed: fresh.lastUsed } : {}) };
-    }
-  }
+      if (fresh === undefined || fresh.version !== before.version) throw failure;
+      return {
+        before: fresh,
+        after: { ...change.after, ...(fresh.lastUsed !== undefined ? { lastUsed: fresh.lastUsed } : {}) },
+      };
+    },
+  );
 }
 
 export const tokenRepo = {
@@ -333,17 +342,10 @@ export const tokenRepo = {
    * record (reason `deleted`, at `at`) in the same transaction.
    */
   async delete(token: TokenRecord, at = Date.now()): Promise<void> {
-    await transact('the token was changed or deleted by another request', [
-      {
-        Delete: {
-          TableName: table(),
-          Key: keys.token(token.accountId, token.tokenId),
-          ...versionGuard(token.version),
-        },
-      },
-      ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
-      revocationPut(token, { reason: 'deleted', revokedAt: at }),
-    ]);
+    await transact(
+      'the token was changed or deleted by another request',
+      revocationItems(token, { reason: 'deleted', revokedAt: at }, versionGuard(token.version)),
+    );
   },
 
   /**
@@ -355,24 +357,14 @@ export const tokenRepo = {
   async revoke(token: TokenRecord, revocation: RevocationRecord, unusedBefore?: number): Promise<boolean> {
     if (unusedBefore === undefined) return revokeWhateverItIs(token, revocation);
     try {
-      await transact('the token is already gone', [
-        {
-          Delete: {
-            TableName: table(),
-            Key: keys.token(token.accountId, token.tokenId),
-            ...(unusedBefore === undefined
-              ? { ConditionExpression: 'attribute_exists(pk)' }
-              : {
-                  // Unchanged (its hash items are the ones deleted) and still unused.
-                  ConditionExpression:
-                    'version = :v AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
-                  ExpressionAttributeValues: { ':v': token.version, ':cutoff': unusedBefore },
-                }),
-          },
-        },
-        ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
-        revocationPut(token, revocation),
-      ]);
+      // Unchanged (its hash items are the ones deleted) and still unused.
+      await transact(
+        'the token is already gone',
+        revocationItems(token, revocation, {
+          ConditionExpression: 'version = :v AND (attribute_not_exists(lastUsed) OR lastUsed < :cutoff)',
+          ExpressionAttributeValues: { ':v': token.version, ':cutoff': unusedBefore },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
@@ -411,17 +403,7 @@ export const tokenRepo = {
    */
   async revokeAsRead(token: TokenRecord, revocation: RevocationRecord): Promise<boolean> {
     try {
-      await transact(CHANGED, [
-        {
-          Delete: {
-            TableName: table(),
-            Key: keys.token(token.accountId, token.tokenId),
-            ...versionGuard(token.version),
-          },
-        },
-        ...hashesOf(token).map((hash) => ({ Delete: { TableName: table(), Key: keys.hash(hash) } })),
-        revocationPut(token, revocation),
-      ]);
+      await transact(CHANGED, revocationItems(token, revocation, versionGuard(token.version)));
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;
