@@ -292,8 +292,8 @@ export class StreamPoller {
     let wakesSeen = this.wakes;
     while (!this.stopped) {
       try {
-        // New shards follow a closed one: looked for when one closes, and every few seconds besides. A DescribeStream a second
-        // per stream was a twentieth of a test run's calls to DynamoDB Local.
+        // New shards follow a closed one: looked for when one closes, and every few seconds
+        // besides (a DescribeStream a second per stream was a twentieth of a test run's calls).
         if (shardClosed || Date.now() - lastDiscovery > DISCOVERY_INTERVAL_MS) {
           lastDiscovery = Date.now();
           shardClosed = false;
